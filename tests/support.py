@@ -1,0 +1,327 @@
+# Shared test tools: a loopback peer the test drives step by step, a fake clock, a
+# handler that records what it saw, socket counting, and fake board modules for the
+# code paths that need hardware (network, machine). Every wait here is bounded.
+import os
+import socket
+import struct
+import sys
+import time
+
+import unittest
+
+LOOPBACK = "127.0.0.1"
+_here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+ROOT = _here.rsplit("/", 1)[0] if "/" in _here else "."  # the checkout, as tests/run.py finds it
+TICKS_MASK = time.ticks_add(0, -1)  # the port's ticks period minus one (2**30 - 1 on boards)
+
+
+def addr(port):
+    return socket.getaddrinfo(LOOPBACK, port)[0][-1]
+
+
+def listen(backlog=4):
+    """A listening socket on 127.0.0.1 and its port. MicroPython sockets have no
+    getsockname(), so ports are tried at random until one binds."""
+    for _ in range(100):
+        port = 20000 + int.from_bytes(os.urandom(2), "big") % 30000
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(addr(port))
+            s.listen(backlog)
+            return s, port
+        except OSError:
+            s.close()
+    raise AssertionError("no free port on 127.0.0.1 after 100 tries")
+
+
+def closed_port():
+    """A port on 127.0.0.1 where nothing listens: a connect there is refused."""
+    s, port = listen()
+    s.close()
+    return port
+
+
+def open_fds():
+    """How many file descriptors (sockets included) this process holds now."""
+    return len(os.listdir("/proc/self/fd"))
+
+
+def raises(exc_type, fn, *args, **kwargs):
+    """Call fn; return the exception of exc_type it raised (unittest 0.4 has no cm.exception)."""
+    try:
+        fn(*args, **kwargs)
+    except exc_type as e:
+        return e
+    raise AssertionError("%s not raised by %r" % (exc_type.__name__, fn))
+
+
+def poll_until(client, cond, steps=200, step_ms=10):
+    """poll() the client until cond() holds, at most `steps` times."""
+    for _ in range(steps):
+        if cond():
+            return
+        client.poll(step_ms)
+    if not cond():
+        raise AssertionError("condition not reached after %d polls" % steps)
+
+
+class Peer:
+    """The PC-side server of the tutorial, on loopback, driven by the test itself:
+    the kernel completes a client's connect into the backlog, so no thread is needed."""
+
+    def __init__(self, backlog=4):
+        self.listener, self.port = listen(backlog)
+        self.conn = None
+
+    def accept(self, timeout_ms=2000):
+        self.listener.settimeout(timeout_ms / 1000)
+        self.conn, _ = self.listener.accept()
+        self.conn.settimeout(2)
+        return self.conn
+
+    def send(self, data):
+        self.conn.write(data)
+
+    def recv_exactly(self, n, timeout_ms=2000):
+        self.conn.settimeout(timeout_ms / 1000)
+        got = b""
+        for _ in range(n):  # at least one byte per read, so n reads at most
+            if len(got) >= n:
+                break
+            chunk = self.conn.recv(n - len(got))
+            if not chunk:
+                break
+            got += chunk
+        return got
+
+    def reset(self):
+        """Abort the connection: SO_LINGER 0 makes close() send a RST."""
+        self.conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_conn()
+
+    def close_conn(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def close(self):
+        self.close_conn()
+        if self.listener is not None:
+            self.listener.close()
+            self.listener = None
+
+
+class FakeClock:
+    """Time that moves only when slept: backoff waits cost nothing and are recorded.
+    Starts just before the ticks wraparound, so the client's ticks arithmetic
+    is exercised across it."""
+
+    def __init__(self, start=TICKS_MASK - 500):
+        self.now = start
+        self.sleeps = []
+
+    def ticks_ms(self):
+        return self.now & TICKS_MASK
+
+    def sleep_ms(self, ms):
+        self.sleeps.append(ms)
+        self.now += ms
+
+    def advance(self, ms):
+        self.now += ms
+
+
+class Recorder:
+    """A handler that records every call; optionally echoes like the tutorial."""
+
+    def __init__(self, echo=False):
+        self.events = []
+        self.data = b""
+        self.echo = echo
+
+    def on_connecting(self, client):
+        self.events.append(("connecting",))
+
+    def on_connect(self, client):
+        self.events.append(("connect",))
+
+    def on_data(self, client, data):
+        self.data += bytes(data)
+        self.events.append(("data", bytes(data)))
+        if self.echo:
+            client.send(b"Client echo: " + data)
+
+    def on_disconnect(self, client, failure):
+        self.events.append(("disconnect", failure and failure.kind))
+        self.last_disconnect = failure
+
+    def on_connect_failed(self, client, failure, retry_in_ms):
+        self.events.append(("failed", failure.kind, retry_in_ms))
+        self.last_failed = failure
+
+    def named(self, name):
+        return [e for e in self.events if e[0] == name]
+
+
+def lcg(seed=12345):
+    """A deterministic rand() for Backoff: floats in [0, 1)."""
+    state = [seed]
+
+    def rand():
+        state[0] = (state[0] * 1103515245 + 12345) & 0x7FFFFFFF
+        return state[0] / 0x80000000
+
+    return rand
+
+
+# -- fake board modules ---------------------------------------------------------------
+
+
+class _Namespace:
+    pass
+
+
+class FakeBoard:
+    """Installs fake `network` and `machine` modules that behave like a WIZnet board.
+
+    driver: "WIZNET5K" (mainline, lwIP: has ipconfig) or "WIZNET6K" (WIZnet's fork,
+    with machine.WIZNET_PIO_SPI); chipstack=True: a WIZNET5K without ipconfig whose
+    ifconfig('dhcp') blocks and raises like the chip-stack driver.
+    link: cable in; lease_after_ms: DHCP answers after that long (None: never).
+    """
+
+    def __init__(self, clock, driver="WIZNET5K", link=True, lease_after_ms=0, chipstack=False):
+        self.clock = clock
+        self.link = link
+        self.lease_after_ms = lease_after_ms
+        self.made = []  # (what, args, kwargs) for every SPI/driver constructed
+        self.nics = []
+        board = self
+
+        class Pin:
+            def __init__(self, n, *args, **kw):
+                self.n = n
+
+            def __eq__(self, other):
+                return isinstance(other, Pin) and other.n == self.n
+
+            def __repr__(self):
+                return "Pin(%d)" % self.n
+
+        def spi(*args, **kw):
+            board.made.append(("SPI", args, kw))
+            return ("SPI", args)
+
+        def pio_spi(*args, **kw):
+            board.made.append(("WIZNET_PIO_SPI", args, kw))
+            return ("PIO", kw)
+
+        class Driver:
+            def __init__(self, *args):
+                board.made.append((driver, args, {}))
+                board.nics.append(self)
+                self.args = args
+                self.is_active = False
+                self.config_ = None
+                self.dhcp_at = None
+
+            def active(self, on=None):
+                if on is not None:
+                    self.is_active = on
+                return self.is_active
+
+            def _leased(self):
+                if self.config_ != "dhcp":
+                    return self.config_ is not None
+                wait = board.lease_after_ms
+                return wait is not None and board.clock.now - self.dhcp_at >= wait
+
+            def isconnected(self):
+                return board.link and self.is_active and self._leased()
+
+            def status(self, *args):
+                return (2 if self.is_active else 1) if board.link else 0
+
+            def ifconfig(self, config=None):
+                if config is None:
+                    if self._leased():
+                        return ("10.0.0.2", "255.255.255.0", "10.0.0.1", "10.0.0.1")
+                    return ("0.0.0.0", "0.0.0.0", "0.0.0.0", "0.0.0.0")
+                if config == "dhcp":
+                    self.config_ = "dhcp"
+                    self.dhcp_at = board.clock.now
+                    if chipstack:  # blocks 4 x 3 s, then gives up with a message
+                        if not (board.link and self._leased()):
+                            board.clock.advance(12000)
+                            if not (board.link and self._leased()):
+                                raise OSError("timeout waiting for DHCP to get IP address")
+                    return
+                self.config_ = config
+
+            def config(self, name):
+                if name == "mac":
+                    return b"\x02\x90\x86\x88\x4d\x56"
+                raise ValueError("unknown config param")
+
+        if driver == "WIZNET5K" and not chipstack:
+
+            def ipconfig(self, dhcp4=None):
+                self.ifconfig("dhcp")
+
+            Driver.ipconfig = ipconfig
+
+        network = _Namespace()
+        setattr(network, driver, Driver)
+        machine = _Namespace()
+        machine.Pin = Pin
+        machine.SPI = spi
+        if driver == "WIZNET6K":
+            machine.WIZNET_PIO_SPI = pio_spi
+        self.Pin = Pin
+        self.network = network
+        self.machine = machine
+
+    def __enter__(self):
+        sys.modules["network"] = self.network
+        sys.modules["machine"] = self.machine
+        return self
+
+    def __exit__(self, *exc):
+        for name in ("network", "machine"):
+            if name in sys.modules:
+                del sys.modules[name]
+        return False
+
+
+class NoNetwork:
+    """A firmware without WIZnet drivers: `network` imports but offers neither."""
+
+    def __enter__(self):
+        sys.modules["network"] = _Namespace()
+        return self
+
+    def __exit__(self, *exc):
+        del sys.modules["network"]
+        return False
+
+
+class Quiet:
+    """Swallow print() output of the code under test (nic() prints progress)."""
+
+    def __enter__(self):
+        import builtins
+
+        self._print = builtins.print
+        self.lines = []
+        builtins.print = lambda *a, **k: self.lines.append(" ".join(str(x) for x in a))
+        return self
+
+    def __exit__(self, *exc):
+        import builtins
+
+        builtins.print = self._print
+        return False
+
+
+skip = unittest.SkipTest

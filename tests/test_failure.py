@@ -1,0 +1,125 @@
+# Every row of the classification table: the errno, the phase it happened in, and the
+# driver it came from (lwIP, WIZnet chip stack, unix) decide the kind.
+import unittest
+
+from support import raises
+from wiznet_net import Failure, classify
+
+
+def kind(code, phase):
+    return classify(OSError(code), phase).kind
+
+
+class ConnectPhase(unittest.TestCase):
+    def test_refused_lwip_unix_and_chip_stack(self):
+        # lwIP answers a RST to its SYN with 104; unix says 111; the chip stack says 4.
+        for code in (104, 111, 4):
+            self.assertEqual(kind(code, "connect"), "refused", code)
+
+    def test_timeouts(self):
+        # 110 lwIP/unix, 13 chip-stack SOCKERR_TIMEOUT, 103 SYN retries exhausted, 115 old lwIP
+        for code in (110, 13, 103, 115):
+            self.assertEqual(kind(code, "connect"), "timeout", code)
+
+    def test_unreachable(self):
+        for code in (113, 101, 118):
+            self.assertEqual(kind(code, "connect"), "unreachable", code)
+
+    def test_closed_and_no_memory(self):
+        for code in (32, 9, 107):
+            self.assertEqual(kind(code, "connect"), "closed", code)
+        self.assertEqual(kind(12, "connect"), "no_memory")
+        self.assertEqual(kind(105, "connect"), "no_memory")
+
+    def test_reset_codes_mean_nothing_special_while_connecting(self):
+        self.assertEqual(kind(7, "connect"), "unknown")
+        self.assertEqual(kind(999, "connect"), "unknown")
+
+
+class ConnectedPhases(unittest.TestCase):
+    def test_reset(self):
+        for phase in ("recv", "send"):
+            for code in (104, 7, 103):
+                self.assertEqual(kind(code, phase), "reset", (code, phase))
+
+    def test_timeout(self):
+        for phase in ("recv", "send"):
+            for code in (110, 13, 11):
+                self.assertEqual(kind(code, phase), "timeout", (code, phase))
+
+    def test_closed_unreachable_no_memory(self):
+        for phase in ("recv", "send"):
+            for code in (32, 9, 107):
+                self.assertEqual(kind(code, phase), "closed", (code, phase))
+            self.assertEqual(kind(113, phase), "unreachable")
+            self.assertEqual(kind(12, phase), "no_memory")
+
+    def test_refused_codes_are_not_refusals_once_connected(self):
+        self.assertEqual(kind(111, "recv"), "unknown")
+        self.assertEqual(kind(4, "send"), "unknown")
+
+    def test_link_down(self):
+        self.assertEqual(kind(100, "send"), "no_link")
+
+
+class DnsAndOddExceptions(unittest.TestCase):
+    def test_any_error_while_resolving_is_dns(self):
+        for exc in (OSError(-2), OSError("[addrinfo error -2]"), OSError(110), IndexError("empty")):
+            f = classify(exc, "dns", "example.invalid:80")
+            self.assertEqual(f.kind, "dns")
+            self.assertIn("example.invalid:80", f.hint)
+        self.assertEqual(classify(OSError(-2), "dns").errno, -2)
+        self.assertIsNone(classify(OSError("[addrinfo error -2]"), "dns").errno)
+
+    def test_message_only_oserror(self):
+        f = classify(OSError("timeout waiting for DHCP to get IP address"), "link")
+        self.assertEqual((f.kind, f.errno, f.retryable), ("timeout", None, True))
+        f = classify(OSError("something odd"), "recv")
+        self.assertEqual((f.kind, f.errno), ("unknown", None))
+
+    def test_memory_error(self):
+        f = classify(MemoryError(), "recv")
+        self.assertEqual((f.kind, f.retryable), ("no_memory", True))
+
+    def test_programming_errors_are_not_retryable(self):
+        f = classify(TypeError("bad"), "connect")
+        self.assertEqual((f.kind, f.retryable), ("unknown", False))
+        self.assertIsInstance(f.cause, TypeError)
+
+    def test_bool_is_not_an_errno(self):
+        self.assertIsNone(classify(OSError(True), "recv").errno)
+
+    def test_bad_phase_names_the_argument(self):
+        e = raises(ValueError, classify, OSError(104), "read")
+        self.assertIn("phase", str(e))
+
+
+class FailureObject(unittest.TestCase):
+    def test_is_an_oserror_with_errno(self):
+        f = classify(OSError(111), "connect", "192.168.1.119:8082")
+        self.assertIsInstance(f, OSError)
+        self.assertEqual((f.errno, f.phase, f.kind, f.retryable), (111, "connect", "refused", True))
+        e = raises(OSError, self._raise, f)
+        self.assertIs(e, f)
+
+    def _raise(self, f):
+        raise f
+
+    def test_str_names_kind_phase_and_code(self):
+        f = classify(OSError(104), "recv")
+        self.assertEqual(str(f), "reset in recv [errno 104]")
+        self.assertEqual(str(Failure("no_link", "link")), "no_link in link")
+
+    def test_hints_are_specific(self):
+        f = classify(OSError(104), "connect", "192.168.1.119:8082")
+        self.assertEqual(f.hint, "nothing listens on 192.168.1.119:8082 - is the server started and the port right?")
+        self.assertIn("reset", classify(OSError(104), "recv", "pc:1").hint)
+        self.assertIn("idle", Failure("timeout", "recv").hint)
+        self.assertIn("cable", Failure("no_link", "link").hint)
+        for code, phase in ((110, "connect"), (113, "connect"), (32, "send"), (12, "recv"), (999, "recv")):
+            hint = classify(OSError(code), phase).hint
+            self.assertTrue(len(hint) > 20 and "%s" not in hint, hint)
+
+    def test_failure_passes_through(self):
+        f = Failure("reset", "recv", 104)
+        self.assertIs(classify(f, "connect"), f)

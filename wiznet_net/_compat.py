@@ -1,0 +1,44 @@
+# The one place that knows MicroPython from CPython. The library runs on MicroPython;
+# CPython 3.11 only has to import it (Sphinx autodoc, host tools, coverage).
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(x):
+        return x
+
+
+try:
+    from time import ticks_ms, ticks_diff, ticks_add, sleep_ms
+    import time as clock  # the default clock: ticks_ms() and sleep_ms(ms)
+except ImportError:  # CPython: the same wraparound arithmetic as MicroPython's ticks
+    import time as _time
+
+    _PERIOD = 1 << 30
+    _HALF = _PERIOD >> 1
+
+    def ticks_ms():
+        return int(_time.monotonic() * 1000) & (_PERIOD - 1)
+
+    def ticks_diff(a, b):
+        return ((a - b + _HALF) & (_PERIOD - 1)) - _HALF
+
+    def ticks_add(t, delta):
+        return (t + delta) & (_PERIOD - 1)
+
+    def sleep_ms(ms):
+        if ms > 0:
+            _time.sleep(ms / 1000)
+
+    class clock:  # noqa: N801 - stands in for the MicroPython time module
+        ticks_ms = staticmethod(ticks_ms)
+        sleep_ms = staticmethod(sleep_ms)
+
+
+try:
+    from random import random as default_rand  # a float in [0, 1)
+except ImportError:  # ports built without random.random()
+    from random import getrandbits
+
+    def default_rand():
+        return getrandbits(24) / 16777216

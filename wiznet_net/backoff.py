@@ -1,0 +1,78 @@
+# How long to wait before the next connection attempt. A fixed 2 s retry hammers a dead
+# server forever and makes a fleet of devices reconnect in lockstep after an outage;
+# exponential growth with a cap spreads the load, jitter breaks the lockstep.
+from ._compat import default_rand
+
+
+def check_int(name, value, minimum):
+    """Raise TypeError unless value is an int, ValueError unless it is >= minimum."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("%s: expected an int, got %r" % (name, value))
+    if value < minimum:
+        raise ValueError("%s: expected >= %d, got %d" % (name, minimum, value))
+
+
+class Backoff:
+    """Exponential backoff with a cap and jitter.
+
+    The n-th delay (n = 0, 1, ...) is drawn from ``[initial_ms, ceiling_n]`` where
+    ``ceiling_n = min(max_ms, initial_ms * factor**n)``; ``jitter`` (0.0-1.0) is the
+    fraction of that range that is random: 1.0 ("full jitter", the default) draws
+    uniformly from the whole range, 0.0 always waits the ceiling. Delays never fall
+    below ``initial_ms``, so even an unlucky draw is no tight loop.
+
+    ``stable_ms``: a connection that stays up this long (or delivers data) counts as
+    healthy and the client calls :meth:`reset`; one that drops sooner does not, so a
+    server that accepts and drops at once is retried with growing delays.
+
+    ``rand``: a function returning a float in [0, 1); inject one to make tests
+    deterministic.
+    """
+
+    def __init__(self, initial_ms=500, factor=2, max_ms=30000, jitter=1.0, stable_ms=10000, rand=None):
+        check_int("initial_ms", initial_ms, 1)
+        check_int("max_ms", max_ms, initial_ms)
+        check_int("stable_ms", stable_ms, 0)
+        if not isinstance(factor, (int, float)) or isinstance(factor, bool):
+            raise TypeError("factor: expected a number, got %r" % (factor,))
+        if factor < 1:
+            raise ValueError("factor: expected >= 1, got %r" % (factor,))
+        if not isinstance(jitter, (int, float)) or not 0 <= jitter <= 1:
+            raise ValueError("jitter: expected a number from 0.0 to 1.0, got %r" % (jitter,))
+        if rand is not None and not callable(rand):
+            raise TypeError("rand: expected a function returning a float in [0, 1), got %r" % (rand,))
+        self.initial_ms = initial_ms
+        self.factor = factor
+        self.max_ms = max_ms
+        self.jitter = jitter
+        self.stable_ms = stable_ms
+        self._rand = rand or default_rand
+        self.reset()
+
+    def reset(self):
+        """Start again from ``initial_ms`` (after a healthy connection)."""
+        self.attempt = 0  # delays handed out since the last reset
+        self._ceiling = self.initial_ms
+
+    @property
+    def ceiling_ms(self):
+        """The upper bound of the next delay."""
+        return self._ceiling
+
+    def next_ms(self):
+        """The delay before the next attempt, in ms; each call moves one step on."""
+        ceiling = self._ceiling
+        delay = ceiling - int(self.jitter * self._rand() * (ceiling - self.initial_ms))
+        self.attempt += 1
+        # Grow the ceiling as an int so it never overflows into a float or a long int.
+        self._ceiling = min(self.max_ms, int(ceiling * self.factor))
+        return delay
+
+    def __repr__(self):
+        return "Backoff(initial_ms=%d, factor=%r, max_ms=%d, jitter=%r, stable_ms=%d)" % (
+            self.initial_ms,
+            self.factor,
+            self.max_ms,
+            self.jitter,
+            self.stable_ms,
+        )

@@ -1,0 +1,138 @@
+# What a network error means. A raw errno is ambiguous: 104 while connecting means
+# "nothing listens there" on lwIP, 104 once connected means "the peer reset us", and the
+# WIZnet chip-stack driver reuses small numbers (4, 7, 13) for its own SOCKERR_* codes.
+# classify() reads the code together with the phase it happened in.
+
+# Phases
+DNS = "dns"
+CONNECT = "connect"
+RECV = "recv"
+SEND = "send"
+LINK = "link"  # bringing the interface up, or waiting for the cable
+
+# Kinds
+REFUSED = "refused"
+RESET = "reset"
+TIMEOUT = "timeout"
+UNREACHABLE = "unreachable"
+NO_LINK = "no_link"
+CLOSED = "closed"
+NO_MEMORY = "no_memory"
+UNKNOWN = "unknown"
+
+# errno numbers as bare-metal ports (Linux numbering), the unix port and lwIP use them;
+# the errno module lacks some of these, so they are spelled out here.
+_REFUSED_CONNECT = (104, 111, 4)  # lwIP answers a RST to SYN with 104; chip stack: 4
+_TIMEOUT_CONNECT = (110, 13, 103, 115)  # 13: chip-stack SOCKERR_TIMEOUT
+_RESET_ONLINE = (104, 7, 103)  # 7: chip-stack SOCKERR_SOCKSTATUS; 103: lwIP abort
+_TIMEOUT_ONLINE = (110, 13, 11)
+_UNREACHABLE = (113, 101, 118)  # EHOSTUNREACH, ENETUNREACH, EHOSTDOWN
+_CLOSED = (32, 9, 107)  # EPIPE, EBADF, ENOTCONN
+_NO_MEMORY = (12, 105)  # ENOMEM, ENOBUFS
+
+_HINTS = {
+    REFUSED: "nothing listens on %s - is the server started and the port right?",
+    RESET: "%s reset the connection (server restarted, crashed or a firewall cut it)",
+    TIMEOUT: "no answer from %s in time - is the host up, the address right, no firewall dropping?",
+    UNREACHABLE: "no route to %s - check the IP address, netmask and gateway",
+    DNS: "could not resolve %s - check the name and the DNS server (DHCP or nic(dns=...))",
+    NO_LINK: "the Ethernet link is down - check the cable and the switch port",
+    CLOSED: "the connection to %s is closed - data sent now is not delivered",
+    NO_MEMORY: "the stack ran out of buffers or sockets - close unused sockets (W5500: 8, W5100S: 4)",
+    UNKNOWN: "unexpected error with %s - see the errno",
+}
+_IDLE_HINT = "%s sent nothing within the idle timeout - peer gone or connection half-open"
+
+
+class Failure(OSError):
+    """A classified network failure. It is an ``OSError``, so code that catches
+    ``OSError`` keeps working, and it can be raised as it is.
+
+    ``kind``: ``"refused" | "reset" | "timeout" | "unreachable" | "dns" | "no_link" |
+    "closed" | "no_memory" | "unknown"``.
+    ``phase``: ``"dns" | "connect" | "recv" | "send" | "link"``.
+    ``errno``: the raw code, or None where the error had none.
+    ``retryable``: whether trying again can help. ``hint``: one sentence to act on.
+    ``cause``: the original exception, or None.
+    """
+
+    def __init__(self, kind, phase, errno=None, where=None, cause=None, hint=None):
+        if errno is None:
+            super().__init__(kind)
+        else:
+            super().__init__(errno, kind)
+        self.kind = kind
+        self.phase = phase
+        self.errno = errno
+        self.cause = cause
+        # A programming error (TypeError, ...) will not heal by waiting.
+        self.retryable = cause is None or isinstance(cause, (OSError, MemoryError))
+        if hint is None:
+            hint = _hint(kind, phase)
+            if "%s" in hint:
+                hint = hint % (where or "the peer")
+        self.hint = hint
+
+    def __str__(self):
+        if self.errno is None:
+            return "%s in %s" % (self.kind, self.phase)
+        return "%s in %s [errno %s]" % (self.kind, self.phase, self.errno)
+
+    def __repr__(self):
+        return "Failure(%r, %r, errno=%r)" % (self.kind, self.phase, self.errno)
+
+
+def _hint(kind, phase):
+    if kind == TIMEOUT and phase == RECV:
+        return _IDLE_HINT
+    return _HINTS.get(kind) or _HINTS[UNKNOWN]
+
+
+def errno_of(exc):
+    """The integer code of an exception, or None (DNS errors on the unix port carry a
+    string such as '[addrinfo error -2]'; DHCP timeouts carry only a message)."""
+    code = getattr(exc, "errno", None)
+    if code is None:
+        args = getattr(exc, "args", ())
+        code = args[0] if args else None
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
+
+
+def classify(exc, phase=CONNECT, where=None):
+    """Classify ``exc`` (an exception, usually an OSError) raised in ``phase``.
+
+    ``where`` names the peer in the hint, e.g. ``"192.168.1.119:8082"``.
+    Returns a :class:`Failure`; a Failure passed in is returned unchanged.
+    """
+    if isinstance(exc, Failure):
+        return exc
+    if phase not in (DNS, CONNECT, RECV, SEND, LINK):
+        raise ValueError("phase: expected 'dns', 'connect', 'recv', 'send' or 'link', got %r" % (phase,))
+    code = errno_of(exc)
+    return Failure(_kind(exc, phase, code), phase, code, where, exc)
+
+
+def _kind(exc, phase, code):
+    if phase == DNS:
+        return DNS
+    if isinstance(exc, MemoryError) or code in _NO_MEMORY:
+        return NO_MEMORY
+    if code == 100:  # ENETDOWN
+        return NO_LINK
+    if phase == CONNECT:
+        if code in _REFUSED_CONNECT:
+            return REFUSED
+        if code in _TIMEOUT_CONNECT:
+            return TIMEOUT
+    else:
+        if code in _RESET_ONLINE:
+            return RESET
+        if code in _TIMEOUT_ONLINE:
+            return TIMEOUT
+    if code in _UNREACHABLE:
+        return UNREACHABLE
+    if code in _CLOSED:
+        return CLOSED
+    if code is None and isinstance(exc, OSError) and "timeout" in str(exc).lower():
+        return TIMEOUT  # e.g. OSError('timeout waiting for DHCP to get IP address')
+    return UNKNOWN
