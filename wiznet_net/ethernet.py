@@ -15,7 +15,8 @@ _PINS = {
     "qspi": {"baudrate": 31250000, "sck": 17, "cs": 16, "io0": 18, "io1": 19, "io2": 20, "io3": 21, "reset": 22},
 }
 
-# board name (lower case) -> (chip, bus)
+#: Known boards: name (lower case) -> (chip, bus). The bus names a pin map:
+#: "spi" hardware SPI0, "pio" WIZnet's PIO SPI (W55RP20), "qspi" (W6300).
 BOARDS = {
     "w5100s-evb-pico": ("W5100S", "spi"),
     "w5100s-evb-pico2": ("W5100S", "spi"),

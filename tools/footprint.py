@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Flash and RAM footprint of wiznet_net, as .py and as .mpy (run `make mpy` first).
+
+    python3 tools/footprint.py            # prints Markdown tables
+
+Measured on the MicroPython unix port named by $MICROPYTHON (default: micropython):
+- flash: bytes per module file;
+- retained: heap still in use after `import wiznet_net` and a gc.collect();
+- import heap: the smallest `-X heapsize` (1 KiB steps) in which the import succeeds -
+  what a board must have free to import it at all (compiling .py source costs extra);
+- client: heap one ReconnectingTCPClient instance keeps (with its 1 KiB buffer).
+The unix port is 64-bit: a 32-bit board (RP2040/RP2350) needs noticeably less for the same
+objects (pointers are half the size).
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MICROPYTHON = os.environ.get("MICROPYTHON", "micropython")
+
+RETAINED = """
+import gc
+gc.collect(); a = gc.mem_alloc()
+import wiznet_net
+gc.collect(); b = gc.mem_alloc()
+class H: pass
+c = wiznet_net.ReconnectingTCPClient("127.0.0.1", 8082, H())
+gc.collect(); d = gc.mem_alloc()
+print(b - a, d - b, wiznet_net.__file__)
+"""
+
+
+def run(lib, code, heap=None):
+    cmd = [MICROPYTHON]
+    if heap:
+        cmd += ["-X", "heapsize=%d" % heap]
+    env = dict(os.environ, MICROPYPATH=lib + ":.frozen")
+    # `-c` puts the current directory first on sys.path: run where no wiznet_net lies.
+    with tempfile.TemporaryDirectory() as empty:
+        return subprocess.run(cmd + ["-c", code], env=env, capture_output=True, text=True, cwd=empty)
+
+
+def smallest_heap(lib, code, hi=256 * 1024):
+    lo = 1024
+    if run(lib, code, hi).returncode:
+        return None
+    while hi - lo > 1024:
+        mid = (lo + hi) // 2 // 1024 * 1024
+        if run(lib, code, mid).returncode == 0:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def measure(lib):
+    out = run(lib, RETAINED)
+    if out.returncode:
+        raise SystemExit("footprint: import failed from %s:\n%s%s" % (lib, out.stdout, out.stderr))
+    retained, client, where = out.stdout.split()
+    if not where.startswith(lib):
+        raise SystemExit("footprint: imported %s, not from %s" % (where, lib))
+    retained, client = int(retained), int(client)
+    return retained, smallest_heap(lib, "import wiznet_net"), client
+
+
+def sizes(folder, ext):
+    d = os.path.join(folder, "wiznet_net")
+    return {n[: -len(ext)]: os.path.getsize(os.path.join(d, n)) for n in sorted(os.listdir(d)) if n.endswith(ext)}
+
+
+def main():
+    mpy_lib = os.path.join(ROOT, "build", "mpy")
+    py_sizes = sizes(ROOT, ".py")
+    mpy_sizes = sizes(mpy_lib, ".mpy") if os.path.isdir(mpy_lib) else {}
+    print("| module | .py bytes | .mpy bytes |")
+    print("|---|---:|---:|")
+    for name, size in py_sizes.items():
+        print("| %s | %d | %s |" % (name, size, mpy_sizes.get(name, "-")))
+    print("| **total** | %d | %s |" % (sum(py_sizes.values()), sum(mpy_sizes.values()) or "-"))
+    print()
+    print("| as | retained by `import wiznet_net` | smallest heap for the import | one client instance |")
+    print("|---|---:|---:|---:|")
+    rows = [(".py", ROOT)] + ([(".mpy", mpy_lib)] if mpy_sizes else [])
+    for label, lib in rows:
+        retained, heap, client = measure(lib)
+        print("| %s | %d B | %s | %d B |" % (label, retained, "%d KiB" % (heap // 1024) if heap else "?", client))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
