@@ -75,6 +75,7 @@ class Peer:
         self.conn = None
 
     def accept(self, timeout_ms=2000):
+        self.close_conn()  # one connection at a time
         self.listener.settimeout(timeout_ms / 1000)
         self.conn, _ = self.listener.accept()
         self.conn.settimeout(2)
@@ -112,20 +113,103 @@ class Peer:
             self.listener = None
 
 
+PYTHON = os.getenv("PYTHON") or "python3"
+
+
+def port_open(port):
+    s = socket.socket()
+    try:
+        s.connect(addr(port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+class Background:
+    """A command run in the background (a CPython helper), stopped by stop().
+    Waits up to 5 s until it listens on `port`."""
+
+    def __init__(self, name, command, port):
+        os.system("mkdir -p %s/build/run" % ROOT)
+        self.pidfile = "%s/build/run/%s.pid" % (ROOT, name)
+        self.log = "%s/build/run/%s.log" % (ROOT, name)
+        os.system("%s > %s 2>&1 & echo $! > %s" % (command, self.log, self.pidfile))
+        for _ in range(100):
+            if port_open(port):
+                return
+            time.sleep_ms(50)
+        self.stop()
+        raise AssertionError("%s did not start; see %s" % (name, self.log))
+
+    def stop(self):
+        os.system("kill $(cat %s) 2>/dev/null; sleep 0.05" % self.pidfile)
+
+
+class FaultPeer:
+    """tools/faultpeer.py in the background: a server that misbehaves on command."""
+
+    def __init__(self, tls_cert=None, tls_key=None):
+        self.port = closed_port()
+        control = closed_port()
+        tls = " --tls-cert %s --tls-key %s" % (tls_cert, tls_key) if tls_cert else ""
+        self.process = Background(
+            "faultpeer",
+            "%s %s/tools/faultpeer.py --port %d --control %d%s" % (PYTHON, ROOT, self.port, control, tls),
+            control,
+        )
+        self.ctl = socket.socket()
+        self.ctl.connect(addr(control))
+        self.ctl.settimeout(5)
+
+    def cmd(self, line):
+        import json
+
+        self.ctl.send((line + "\n").encode())
+        reply = b""
+        for _ in range(1000):  # one JSON line
+            chunk = self.ctl.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+            if reply.endswith(b"\n"):
+                break
+        result = json.loads(reply)
+        if not result.get("ok"):
+            raise AssertionError("faultpeer: %r -> %r" % (line, result))
+        return result
+
+    def stats(self):
+        return self.cmd("stats")
+
+    def received(self):
+        return self.cmd("received")["data"].encode()
+
+    def close(self):
+        try:
+            self.cmd("quit")
+        except (OSError, AssertionError, ValueError):
+            pass
+        self.ctl.close()
+        self.process.stop()
+
+
 class FakeClock:
     """Time that moves only when slept: backoff waits cost nothing and are recorded.
     Starts just before the ticks wraparound, so the client's ticks arithmetic
     is exercised across it."""
 
-    def __init__(self, start=TICKS_MASK - 500):
+    def __init__(self, start=TICKS_MASK - 500, record=True):
         self.now = start
-        self.sleeps = []
+        self.sleeps = [] if record else None
 
     def ticks_ms(self):
         return self.now & TICKS_MASK
 
     def sleep_ms(self, ms):
-        self.sleeps.append(ms)
+        if self.sleeps is not None:
+            self.sleeps.append(ms)
         self.now += ms
 
     def advance(self, ms):

@@ -437,6 +437,9 @@ class Arguments(Base):
         class NotCallable:
             on_data = 5
 
+        class BadBeat:
+            on_heartbeat = "ping"
+
         cases = (
             (TypeError, "host", (None, 80, h), {}),
             (TypeError, "host", (b"127.0.0.1", 80, h), {}),
@@ -456,6 +459,10 @@ class Arguments(Base):
             (TypeError, "nic", ("h", 80, h), {"nic": object()}),
             (ValueError, "rxbuf", ("h", 80, h), {"rxbuf": 0}),
             (TypeError, "rxbuf", ("h", 80, h), {"rxbuf": b"abc"}),
+            (ValueError, "heartbeat_ms", ("h", 80, h), {"heartbeat_ms": 0}),
+            (TypeError, "outbox", ("h", 80, h), {"outbox": []}),
+            (TypeError, "tls", ("h", 80, h), {"tls": "on"}),
+            (TypeError, "handler.on_heartbeat", ("h", 80, BadBeat()), {}),
         )
         before = open_fds()
         for exc, name, args, kwargs in cases:

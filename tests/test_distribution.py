@@ -4,15 +4,12 @@
 # folder alone.
 import json
 import os
-import socket
 import sys
-import time
 import unittest
 
-from support import ROOT, closed_port
+from support import PYTHON, ROOT, Background, closed_port
 import wiznet_net
 
-PYTHON = os.getenv("PYTHON") or "python3"
 MICROPYTHON = os.getenv("MICROPYTHON") or sys.executable
 BUILD = ROOT + "/build/mip"
 
@@ -43,30 +40,12 @@ def read(path):
         return f.read()
 
 
-class HttpServer:
+def http_server(directory):
     """`python3 -m http.server` on 127.0.0.1 in the background, serving `directory`."""
-
-    def __init__(self, directory):
-        self.port = closed_port()
-        self.pidfile = BUILD + "/http.pid"
-        sh(
-            "%s -m http.server %d --bind 127.0.0.1 --directory '%s' > %s/http.log 2>&1 & echo $! > %s"
-            % (PYTHON, self.port, directory, BUILD, self.pidfile)
-        )
-        for _ in range(100):  # up to 5 s for it to listen
-            s = socket.socket()
-            try:
-                s.connect(socket.getaddrinfo("127.0.0.1", self.port)[0][-1])
-                return
-            except OSError:
-                time.sleep_ms(50)
-            finally:
-                s.close()
-        self.stop()
-        raise AssertionError("http.server did not start")
-
-    def stop(self):
-        sh("kill $(cat %s) 2>/dev/null" % self.pidfile)
+    port = closed_port()
+    server = Background("http", "%s -m http.server %d --bind 127.0.0.1 --directory '%s'" % (PYTHON, port, directory), port)
+    server.port = port
+    return server
 
 
 def mip_install(url, target):
@@ -103,7 +82,7 @@ class PackageFiles(unittest.TestCase):
 class MipInstall(unittest.TestCase):
     def setUp(self):
         sh("mkdir -p '%s'" % BUILD)
-        self.server = HttpServer(ROOT)
+        self.server = http_server(ROOT)
 
     def tearDown(self):
         self.server.stop()
@@ -131,7 +110,7 @@ class MipInstall(unittest.TestCase):
         served = BUILD + "/served"
         sh("rm -rf '%s' && mkdir -p '%s' && cp -r '%s/wiznet_net' '%s/'" % (served, served, ROOT, served))
         self.server.stop()
-        self.server = HttpServer(served)
+        self.server = http_server(served)
         with open(served + "/package-legacy.json", "w") as f:
             f.write(text.replace(prefix, "http://127.0.0.1:%d/" % self.server.port))
         target = BUILD + "/lib-legacy"

@@ -9,6 +9,7 @@ CONNECT = "connect"
 RECV = "recv"
 SEND = "send"
 LINK = "link"  # bringing the interface up, or waiting for the cable
+TLS = "tls"  # the TLS handshake after connecting
 
 # Kinds
 REFUSED = "refused"
@@ -19,6 +20,8 @@ NO_LINK = "no_link"
 CLOSED = "closed"
 NO_MEMORY = "no_memory"
 UNKNOWN = "unknown"
+TLS_ERROR = "tls"  # certificate or handshake refused: waiting will not heal it
+PROTOCOL = "protocol"  # the peer broke the framing (framing.py)
 
 # errno numbers as bare-metal ports (Linux numbering), the unix port and lwIP use them;
 # the errno module lacks some of these, so they are spelled out here.
@@ -40,6 +43,8 @@ _HINTS = {
     CLOSED: "the connection to %s is closed - data sent now is not delivered",
     NO_MEMORY: "the stack ran out of buffers or sockets - close unused sockets (W5500: 8, W5100S: 4)",
     UNKNOWN: "unexpected error with %s - see the errno",
+    TLS_ERROR: "TLS handshake with %s failed - check the certificate, server_hostname and the clock",
+    PROTOCOL: "%s broke the message framing",
 }
 _IDLE_HINT = "%s sent nothing within the idle timeout - peer gone or connection half-open"
 
@@ -49,8 +54,9 @@ class Failure(OSError):
     ``OSError`` keeps working, and it can be raised as it is.
 
     ``kind``: ``"refused" | "reset" | "timeout" | "unreachable" | "dns" | "no_link" |
-    "closed" | "no_memory" | "unknown"``.
-    ``phase``: ``"dns" | "connect" | "recv" | "send" | "link"``.
+    "closed" | "no_memory" | "unknown"``, and ``"tls"`` (certificate or handshake
+    refused) or ``"protocol"`` (the peer broke the framing).
+    ``phase``: ``"dns" | "connect" | "tls" | "recv" | "send" | "link"``.
     ``errno``: the raw code, or None where the error had none.
     ``retryable``: whether trying again can help. ``hint``: one sentence to act on.
     ``cause``: the original exception, or None.
@@ -65,8 +71,9 @@ class Failure(OSError):
         self.phase = phase
         self.errno = errno
         self.cause = cause
-        # A programming error (TypeError, ...) will not heal by waiting.
-        self.retryable = cause is None or isinstance(cause, (OSError, MemoryError))
+        # A programming error (TypeError, ...) or a refused certificate will not heal by
+        # waiting; everything else on a network might.
+        self.retryable = kind != TLS_ERROR and (cause is None or isinstance(cause, (OSError, MemoryError)))
         if hint is None:
             hint = _hint(kind, phase)
             if "%s" in hint:
@@ -106,8 +113,8 @@ def classify(exc, phase=CONNECT, where=None):
     """
     if isinstance(exc, Failure):
         return exc
-    if phase not in (DNS, CONNECT, RECV, SEND, LINK):
-        raise ValueError("phase: expected 'dns', 'connect', 'recv', 'send' or 'link', got %r" % (phase,))
+    if phase not in (DNS, CONNECT, TLS, RECV, SEND, LINK):
+        raise ValueError("phase: expected 'dns', 'connect', 'tls', 'recv', 'send' or 'link', got %r" % (phase,))
     code = errno_of(exc)
     return Failure(_kind(exc, phase, code), phase, code, where, exc)
 
@@ -135,4 +142,6 @@ def _kind(exc, phase, code):
         return CLOSED
     if code is None and isinstance(exc, OSError) and "timeout" in str(exc).lower():
         return TIMEOUT  # e.g. OSError('timeout waiting for DHCP to get IP address')
+    if phase == TLS:  # mbedTLS codes are negative; CPython's ssl errors are small numbers
+        return TLS_ERROR
     return UNKNOWN

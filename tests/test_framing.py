@@ -1,0 +1,139 @@
+# Framing over a real loopback connection: messages cut anywhere by TCP come out whole;
+# a peer that breaks the framing gets a "protocol" failure and a reconnect, never an
+# unbounded buffer.
+import unittest
+
+from support import FakeClock, Peer, open_fds, poll_until, raises
+from wiznet_net import Backoff, ReconnectingTCPClient
+from wiznet_net.framing import LengthPrefixed, Lines
+
+
+class Messages:
+    def __init__(self):
+        self.got = []
+        self.disconnects = []
+
+    def on_message(self, client, message):
+        self.got.append(message)
+
+    def on_disconnect(self, client, failure):
+        self.disconnects.append(failure)
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        self.fds = open_fds()
+        self.peer = Peer()
+        self.app = Messages()
+
+    def tearDown(self):
+        self.client.stop()
+        self.peer.close()
+        self.assertEqual(open_fds(), self.fds)
+
+    def connect(self, framer):
+        self.framer = framer
+        self.client = ReconnectingTCPClient(
+            "127.0.0.1", self.peer.port, framer, rxbuf=16, backoff=Backoff(initial_ms=100, jitter=0), clock=FakeClock()
+        )
+        self.client.poll(0)
+        self.peer.accept()
+        return self.client
+
+    def feed(self, *chunks, expect=None):
+        for chunk in chunks:
+            self.peer.send(chunk)
+            self.client.poll(50)
+        if expect is not None:
+            poll_until(self.client, lambda: len(self.app.got) >= expect or not self.client.connected)
+
+
+class LineFraming(Base):
+    def test_lines_cut_anywhere_come_out_whole(self):
+        self.connect(Lines(self.app, max_line=64))
+        self.feed(b"hel", b"lo\nwor", b"ld\r\n", b"a\nb\nc", b"\n", expect=5)
+        self.assertEqual(self.app.got, [b"hello", b"world", b"a", b"b", b"c"])
+        self.assertEqual(self.framer.messages, 5)
+
+    def test_a_line_longer_than_rxbuf_but_within_max_line(self):
+        self.connect(Lines(self.app, max_line=64))
+        line = b"x" * 60
+        self.feed(line + b"\n", expect=1)
+        self.assertEqual(self.app.got, [line])
+
+    def test_over_long_line_is_a_protocol_failure_and_reconnects(self):
+        c = self.connect(Lines(self.app, max_line=32))
+        self.feed(b"y" * 20, b"y" * 20)
+        poll_until(c, lambda: not c.connected)
+        f = self.app.disconnects[-1]
+        self.assertEqual((f.kind, f.phase), ("protocol", "recv"))
+        self.assertIn("longer than 32", f.hint)
+        self.assertEqual(c.stats["last_failure"].kind, "protocol")
+        poll_until(c, lambda: c.connected, steps=5, step_ms=100000)
+        self.peer.accept()
+        self.feed(b"fine\n", expect=1)
+        self.assertEqual(self.app.got, [b"fine"])  # nothing of the runaway line leaked through
+
+    def test_send_appends_the_separator(self):
+        self.connect(Lines(self.app))
+        self.framer.send(self.client, b"ping")
+        self.assertEqual(self.peer.recv_exactly(5), b"ping\n")
+
+    def test_connection_ending_mid_line_is_reported(self):
+        c = self.connect(Lines(self.app))
+        self.feed(b"partial")
+        self.peer.close_conn()
+        poll_until(c, lambda: not c.connected)
+        f = self.app.disconnects[-1]
+        self.assertEqual(f.kind, "protocol")
+        self.assertIn("7 bytes are lost", f.hint)
+        self.assertEqual(self.framer.cut, 1)
+
+    def test_bad_arguments(self):
+        self.assertIn("handler", str(raises(TypeError, Lines, object())))
+        self.assertIn("max_line", str(raises(ValueError, Lines, self.app, max_line=0)))
+        self.assertIn("sep", str(raises(ValueError, Lines, self.app, sep=b"\r\n")))
+        self.client = ReconnectingTCPClient("127.0.0.1", self.peer.port, Lines(self.app))
+
+
+class LengthFraming(Base):
+    def test_frames_cut_anywhere_come_out_whole(self):
+        self.connect(LengthPrefixed(self.app, max_frame=100))
+        stream = b"\x00\x05hello" + b"\x00\x00" + b"\x00\x1e" + b"z" * 30
+        for i in range(0, len(stream), 3):
+            self.feed(stream[i : i + 3])
+        poll_until(self.client, lambda: len(self.app.got) == 3)
+        self.assertEqual(self.app.got, [b"hello", b"", b"z" * 30])
+
+    def test_lying_length_prefix_fails_before_buffering(self):
+        c = self.connect(LengthPrefixed(self.app, max_frame=100))
+        self.feed(b"\xff\xff" + b"garbage")
+        poll_until(c, lambda: not c.connected)
+        f = self.app.disconnects[-1]
+        self.assertEqual(f.kind, "protocol")
+        self.assertIn("65535 bytes announced", f.hint)
+
+    def test_four_byte_header_and_send(self):
+        self.connect(LengthPrefixed(self.app, max_frame=50, header=4))
+        self.framer.send(self.client, b"abc")
+        self.assertEqual(self.peer.recv_exactly(7), b"\x00\x00\x00\x03abc")
+        raises(ValueError, self.framer.send, self.client, b"x" * 51)
+
+    def test_bad_arguments(self):
+        self.assertIn("header", str(raises(ValueError, LengthPrefixed, self.app, header=3)))
+        self.assertIn("max_frame", str(raises(TypeError, LengthPrefixed, self.app, max_frame="1k")))
+        self.client = ReconnectingTCPClient("127.0.0.1", self.peer.port, Lines(self.app))
+
+    def test_other_handler_methods_pass_through(self):
+        events = []
+
+        class App(Messages):
+            def on_connect(self, client):
+                events.append("connect")
+
+            def on_connecting(self, client):
+                events.append("connecting")
+
+        self.app = App()
+        self.connect(LengthPrefixed(self.app))
+        self.assertEqual(events, ["connecting", "connect"])

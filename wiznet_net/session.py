@@ -1,0 +1,329 @@
+# Everything a reconnecting client decides without doing I/O: when to try again, when a
+# connection counts as healthy or idle, what a failure was, what the handler hears, what
+# happens to data sent while disconnected. The blocking client (client.py) and the
+# asyncio client (aio.py) are this plus their own sockets and waits.
+from ._compat import clock as _clock, const, ticks_add, ticks_diff
+from .backoff import Backoff, check_int
+from .failure import CLOSED, LINK, NO_LINK, RECV, SEND, TIMEOUT, Failure
+
+_ENOTCONN = const(107)
+_ETIMEDOUT = const(110)
+LINK_POLL_MS = const(250)  # how often a missing link is looked at again
+
+_HOOKS = (
+    "on_connecting",
+    "on_connect",
+    "on_data",
+    "on_data_into",
+    "on_disconnect",
+    "on_connect_failed",
+    "on_heartbeat",
+)
+
+
+def _check_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf, outbox, tls):
+    if not isinstance(host, str):
+        raise TypeError("host: expected a str (IP address or name), got %r" % (host,))
+    if not host:
+        raise ValueError("host: expected an IP address or name, got an empty string")
+    if not isinstance(port, int) or isinstance(port, bool):
+        raise TypeError("port: expected an int, got %r" % (port,))
+    if not 0 < port < 65536:
+        raise ValueError("port: expected 1-65535, got %d" % port)
+    if handler is None:
+        raise TypeError("handler: expected an object with on_data() and friends, got None")
+    if backoff is not None and not isinstance(backoff, Backoff):
+        raise TypeError("backoff: expected a Backoff, got %r" % (backoff,))
+    for name, value in timeouts:
+        if value is not None:
+            check_int(name, value, 1)
+    if max_attempts is not None:
+        check_int("max_attempts", max_attempts, 1)
+    if nic is not None and not callable(getattr(nic, "isconnected", None)):
+        raise TypeError("nic: expected a network interface with isconnected(), got %r" % (nic,))
+    if isinstance(rxbuf, int) and not isinstance(rxbuf, bool):
+        check_int("rxbuf", rxbuf, 1)
+    elif not isinstance(rxbuf, bytearray) or not rxbuf:
+        raise TypeError("rxbuf: expected a size in bytes or a non-empty bytearray, got %r" % (rxbuf,))
+    if outbox is not None and not callable(getattr(outbox, "put", None)):
+        raise TypeError("outbox: expected an Outbox, got %r" % (outbox,))
+    if tls not in (None, False, True) and not callable(getattr(tls, "wrap_socket", None)):
+        raise TypeError("tls: expected True or an SSLContext, got %r" % (tls,))
+
+
+class Session:
+    """The part of a reconnecting TCP client that is the same for every transport.
+    See :class:`~wiznet_net.ReconnectingTCPClient` for the arguments."""
+
+    def __init__(
+        self,
+        host,
+        port,
+        handler,
+        backoff=None,
+        connect_timeout_ms=5000,
+        idle_timeout_ms=None,
+        nic=None,
+        max_attempts=None,
+        send_timeout_ms=None,
+        rxbuf=1024,
+        copy=True,
+        heartbeat_ms=None,
+        outbox=None,
+        tls=None,
+        server_hostname=None,
+        clock=None,
+    ):
+        if send_timeout_ms is None:
+            send_timeout_ms = connect_timeout_ms or 5000
+        _check_args(
+            host,
+            port,
+            handler,
+            backoff,
+            (
+                ("connect_timeout_ms", connect_timeout_ms),
+                ("idle_timeout_ms", idle_timeout_ms),
+                ("send_timeout_ms", send_timeout_ms),
+                ("heartbeat_ms", heartbeat_ms),
+            ),
+            max_attempts,
+            nic,
+            rxbuf,
+            outbox,
+            tls,
+        )
+        hooks = []
+        for name in _HOOKS:
+            fn = getattr(handler, name, None)
+            if fn is not None and not callable(fn):
+                raise TypeError("handler.%s: expected a method, got %r" % (name, fn))
+            hooks.append(fn)
+        (
+            self._on_connecting,
+            self._on_connect,
+            self._on_data,
+            self._on_data_into,
+            self._on_disconnect,
+            self._on_connect_failed,
+            self._on_heartbeat,
+        ) = hooks
+        self.host = host
+        self.port = port
+        self.handler = handler
+        self.backoff = backoff or Backoff()
+        self.connect_timeout_ms = connect_timeout_ms
+        self.idle_timeout_ms = idle_timeout_ms
+        self.heartbeat_ms = heartbeat_ms
+        self.send_timeout_ms = send_timeout_ms
+        self.max_attempts = max_attempts
+        self.nic = nic
+        self.outbox = outbox
+        self.tls = tls
+        self.server_hostname = server_hostname or host
+        self._where = "%s:%d" % (host, port)
+        # Allocated once for the life of the client: the receive buffer and a view of it.
+        self._buf = bytearray(rxbuf) if isinstance(rxbuf, int) else rxbuf
+        self._view = memoryview(self._buf)
+        self._copy = copy
+        self._clock = clock or _clock
+        self._sock = None
+        self._stopped = False
+        self._link_down = False
+        self._failures = 0  # consecutive failed attempts, for max_attempts
+        self._next_at = self._clock.ticks_ms()
+        self._up_at = self._last_rx = self._last_tx = 0
+        self._healthy = False  # backoff already reset for this connection
+        self._own = None  # a Failure this client raised from send(): not a handler bug
+        self.stats = {
+            "connects": 0,
+            "connect_failures": 0,
+            "disconnects": 0,
+            "bytes_in": 0,
+            "bytes_out": 0,
+            "last_failure": None,
+            "dropped": 0,  # messages the outbox could not keep
+            "dropped_bytes": 0,
+        }
+
+    @property
+    def connected(self):
+        return self._sock is not None
+
+    @property
+    def stopped(self):
+        """True after :meth:`stop` (so ``on_disconnect`` can tell a stop from a close)."""
+        return self._stopped
+
+    def start(self):
+        """Undo :meth:`stop`: the client works again (``run()`` calls this)."""
+        self._stopped = False
+
+    def stop(self):
+        """Close the connection (``on_disconnect(client, None)``) and stop."""
+        self._stopped = True
+        if self._sock is not None:
+            self._close()
+            self._call(self._on_disconnect, None)
+
+    def disconnect(self, failure=None):
+        """Drop the current connection now and reconnect after the backoff delay.
+        ``failure`` (a :class:`Failure`, e.g. from a protocol check) is reported to
+        ``on_disconnect`` and kept in ``stats["last_failure"]``."""
+        return self._drop(failure)
+
+    # -- decisions before an attempt -----------------------------------------------
+
+    def _link_wait(self):
+        """0 when the link is up (or not watched), else how long to wait before looking
+        again. Reports a missing link once; its return costs no backoff step."""
+        nic = self.nic
+        if nic is None or nic.isconnected():
+            if self._link_down:
+                self._link_down = False
+                self._next_at = self._clock.ticks_ms()
+            return 0
+        if not self._link_down:
+            self._link_down = True
+            failure = Failure(NO_LINK, LINK, None, self._where)
+            self.stats["last_failure"] = failure
+            self._call(self._on_connect_failed, failure, None)
+        return LINK_POLL_MS
+
+    def _due_in(self):
+        return ticks_diff(self._next_at, self._clock.ticks_ms())
+
+    def _attempt_failed(self, failure):
+        stats = self.stats
+        stats["connect_failures"] += 1
+        stats["last_failure"] = failure
+        self._failures += 1
+        if not failure.retryable or (self.max_attempts and self._failures >= self.max_attempts):
+            self._stopped = True
+            self._failures = 0
+            self._call(self._on_connect_failed, failure, None)
+            raise failure
+        delay = self._schedule()
+        self._call(self._on_connect_failed, failure, delay)
+
+    def _schedule(self):
+        delay = self.backoff.next_ms()
+        self._next_at = ticks_add(self._clock.ticks_ms(), delay)
+        return delay
+
+    def _connected(self, sock):
+        now = self._clock.ticks_ms()
+        self._sock = sock
+        self._failures = 0
+        self._up_at = self._last_rx = self._last_tx = now
+        self._healthy = False
+        self.stats["connects"] += 1
+        self._call(self._on_connect)
+
+    # -- decisions while connected -----------------------------------------------------
+
+    def _timers(self, timeout_ms):
+        """Run what is due (healthy mark, idle drop, heartbeat) and return how long the
+        transport may wait for data: at most timeout_ms, or -1 if the connection ended."""
+        now = self._clock.ticks_ms()
+        if not self._healthy and ticks_diff(now, self._up_at) >= self.backoff.stable_ms:
+            self._mark_healthy()
+        idle = self.idle_timeout_ms
+        if idle is not None:
+            left = idle - ticks_diff(now, self._last_rx)
+            if left <= 0:
+                self._drop(Failure(TIMEOUT, RECV, _ETIMEDOUT, self._where))
+                return -1
+            if left < timeout_ms:
+                timeout_ms = left
+        beat = self.heartbeat_ms
+        if beat is not None and self._on_heartbeat is not None:
+            left = beat - ticks_diff(now, self._last_tx)
+            if left <= 0:
+                self._last_tx = now  # once per quiet period, even if the handler sends nothing
+                self._call(self._on_heartbeat)
+                if self._sock is None:
+                    return -1
+                left = beat
+            if left < timeout_ms:
+                timeout_ms = left
+        return timeout_ms if timeout_ms > 0 else 0
+
+    def _received(self, n):
+        """Account for n bytes now in the receive buffer and hand them to the handler;
+        returns what the handler returned (a coroutine, for the asyncio client)."""
+        self._last_rx = self._clock.ticks_ms()
+        self.stats["bytes_in"] += n
+        if not self._healthy:
+            self._mark_healthy()
+        fn = self._on_data_into
+        try:  # written out, not through _call(): no argument tuple on the hot path
+            if fn is not None:  # zero-copy: the buffer itself, no allocation at all
+                return fn(self, self._buf, n)
+            fn = self._on_data
+            if fn is not None:
+                view = self._view[:n]
+                return fn(self, bytes(view) if self._copy else view)
+        except BaseException as e:
+            self._handler_raised(e)
+
+    def _sent(self, n):
+        self.stats["bytes_out"] += n
+        self._last_tx = self._clock.ticks_ms()
+
+    def _mark_healthy(self):
+        self._healthy = True
+        self.backoff.reset()
+
+    # -- sending while disconnected ------------------------------------------------------
+
+    def _not_connected(self, data):
+        """send() without a connection: queue in the outbox if there is one, else raise."""
+        outbox = self.outbox
+        if outbox is None:
+            raise self._raise(Failure(CLOSED, SEND, _ENOTCONN, self._where))
+        try:
+            dropped, nbytes = outbox.put(data)
+        except Failure as f:  # policy "raise": the message was refused, and counted
+            self.stats["dropped"] += 1
+            self.stats["dropped_bytes"] += len(data)
+            raise self._raise(f)
+        self.stats["dropped"] += dropped
+        self.stats["dropped_bytes"] += nbytes
+
+    def _raise(self, failure):
+        self._own = failure
+        return failure
+
+    # -- ending a connection --------------------------------------------------------------
+
+    def _drop(self, failure):
+        """End the connection (if still open), schedule the next attempt, tell the
+        handler. Returns ``failure``."""
+        if self._sock is not None:
+            self._close()
+            if failure is not None:
+                self.stats["last_failure"] = failure
+            self._schedule()
+            self._call(self._on_disconnect, failure)
+        return failure
+
+    def _call(self, fn, *args):
+        if fn is None:
+            return None
+        try:
+            return fn(self, *args)
+        except BaseException as e:
+            self._handler_raised(e)
+
+    def _handler_raised(self, e):
+        if e is self._own:  # our own send() failure, already handled: not a bug
+            self._own = None
+            return
+        if self._sock is not None:  # close first, so a bug never leaks a socket
+            self._close()
+            self._schedule()
+        raise e
+
+    def _close(self):
+        raise NotImplementedError  # the transport closes its socket
