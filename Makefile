@@ -19,7 +19,7 @@ MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
 # The tests that exercise the library itself (the .mpy build runs these too).
 CORE_TESTS := failure backoff client ethernet
 
-.PHONY: demo test env mpy test-mpy footprint dist docs package-json ci clean
+.PHONY: demo test env mpy test-mpy footprint dist docs package-json coverage ci clean
 
 env: $(MICROPYTHON_DEP) $(UNITTEST)
 
@@ -78,3 +78,9 @@ ci: test test-mpy dist docs
 
 clean:
 	rm -rf build dist docs/_build $(VENV) *.egg-info
+
+# Line coverage of the library: the suite once more under CPython with coverage.py
+# (MicroPython has no settrace in this build); behaviour is judged on MicroPython.
+coverage: $(VENV)/.dev $(UNITTEST)
+	$(BIN)/coverage run --branch --source=wiznet_net tests/run.py
+	$(BIN)/coverage report -m

@@ -82,7 +82,7 @@ class Peer:
         return self.conn
 
     def send(self, data):
-        self.conn.write(data)
+        self.conn.sendall(data)
 
     def recv_exactly(self, n, timeout_ms=2000):
         self.conn.settimeout(timeout_ms / 1000)
@@ -408,4 +408,7 @@ class Quiet:
         return False
 
 
-skip = unittest.SkipTest
+def micropython_only(why):
+    """Skip under CPython (the coverage run): `why` names what CPython lacks."""
+    if sys.implementation.name != "micropython":
+        raise unittest.SkipTest("MicroPython only: " + why)

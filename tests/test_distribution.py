@@ -7,7 +7,7 @@ import os
 import sys
 import unittest
 
-from support import PYTHON, ROOT, Background, closed_port
+from support import PYTHON, ROOT, Background, closed_port, micropython_only
 import wiznet_net
 
 MICROPYTHON = os.getenv("MICROPYTHON") or sys.executable
@@ -81,6 +81,7 @@ class PackageFiles(unittest.TestCase):
 
 class MipInstall(unittest.TestCase):
     def setUp(self):
+        micropython_only("mip is MicroPython's")
         sh("mkdir -p '%s'" % BUILD)
         self.server = http_server(ROOT)
 

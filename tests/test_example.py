@@ -5,13 +5,14 @@ import os
 import sys
 import unittest
 
-from support import ROOT
+from support import ROOT, micropython_only
 
 LOG = ROOT + "/build/demo.log"
 
 
 class EchoExample(unittest.TestCase):
     def test_demo_end_to_end(self):
+        micropython_only("the demo runs the example under micropython")
         python = os.getenv("PYTHON") or "python3"
         micropython = os.getenv("MICROPYTHON") or sys.executable
         status = os.system("MICROPYTHON='%s' %s %s/tools/demo.py --check > %s 2>&1" % (micropython, python, ROOT, LOG))

@@ -74,6 +74,7 @@ class DnsAndOddExceptions(unittest.TestCase):
     def test_message_only_oserror(self):
         f = classify(OSError("timeout waiting for DHCP to get IP address"), "link")
         self.assertEqual((f.kind, f.errno, f.retryable), ("timeout", None, True))
+        self.assertEqual(classify(OSError("timed out"), "connect").kind, "timeout")  # CPython's wording
         f = classify(OSError("something odd"), "recv")
         self.assertEqual((f.kind, f.errno), ("unknown", None))
 
@@ -88,6 +89,15 @@ class DnsAndOddExceptions(unittest.TestCase):
 
     def test_bool_is_not_an_errno(self):
         self.assertIsNone(classify(OSError(True), "recv").errno)
+
+    def test_tls_phase(self):
+        # mbedTLS reports certificate problems with negative codes or a ValueError
+        for exc in (OSError(-9984), ValueError("The certificate Common Name (CN) does not match")):
+            f = classify(exc, "tls")
+            self.assertEqual((f.kind, f.retryable), ("tls", False))
+            self.assertIn("certificate", f.hint)
+        self.assertEqual(classify(OSError(104), "tls").kind, "reset")  # the server went away
+        self.assertTrue(classify(OSError(110), "tls").retryable)
 
     def test_bad_phase_names_the_argument(self):
         e = raises(ValueError, classify, OSError(104), "read")

@@ -6,7 +6,7 @@ import gc
 import time
 import unittest
 
-from support import FakeClock, FaultPeer, Peer, Recorder, open_fds, poll_until
+from support import FakeClock, FaultPeer, Peer, Recorder, micropython_only, open_fds, poll_until
 from wiznet_net import Backoff, ReconnectingTCPClient
 
 
@@ -15,6 +15,7 @@ def figures(name, **values):
 
 
 def heap():
+    micropython_only("gc.mem_alloc() measures the MicroPython heap")
     gc.collect()
     return gc.mem_alloc()
 
@@ -75,6 +76,7 @@ class Scenario(unittest.TestCase):
         self.assertTrue(self.echo_once())
 
     def test_server_restarts_50_times(self):
+        heap()
         c = self.make(Recorder(echo=True), backoff=Backoff(initial_ms=5, max_ms=200))
         poll_until(c, lambda: c.connected)
         self.assertTrue(self.echo_once())
@@ -160,6 +162,7 @@ class Scenario(unittest.TestCase):
                 self.offset += len(data)
 
         check = Check()
+        heap()
         self.peer.cmd("mode flood %d" % total)
         c = self.make(check, rxbuf=4096)
         poll_until(c, lambda: c.connected)
@@ -204,6 +207,7 @@ class Scenario(unittest.TestCase):
 class Soak(unittest.TestCase):
     def test_many_cycles_no_growth(self):
         # connect / echo / disconnect, as fast as loopback allows, bounded by count and time
+        heap()
         fds0 = open_fds()
         peer = Peer(backlog=8)
 

@@ -7,7 +7,7 @@ import os
 import sys
 import unittest
 
-from support import PYTHON, ROOT, closed_port
+from support import PYTHON, ROOT, closed_port, micropython_only
 
 MICROPYTHON = os.getenv("MICROPYTHON") or sys.executable
 LOG = ROOT + "/build/run/partition.log"
@@ -19,6 +19,7 @@ def sh(cmd):
 
 class Partition(unittest.TestCase):
     def setUp(self):
+        micropython_only("the scenario runs under micropython in its namespace")
         os.system("mkdir -p %s/build/run && : > %s" % (ROOT, LOG))
         tag = "%x" % (int.from_bytes(os.urandom(3), "big"))
         self.board, self.pc = "wzb" + tag, "wzp" + tag

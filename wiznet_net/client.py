@@ -139,7 +139,7 @@ class ReconnectingTCPClient(Session):
 
     def _send_blocking(self, s, data):
         try:
-            s.write(data)
+            self._write(data)
         except OSError as e:
             raise self._raise(self._drop(classify(e, SEND, self._where)))
         self._sent(len(data))
@@ -209,14 +209,15 @@ class ReconnectingTCPClient(Session):
         s.connect(addr)
 
     def _nonblock(self, s):
+        # MicroPython sockets: readinto/write; CPython (host tools, coverage): recv_into/send.
+        self._write = getattr(s, "write", None) or s.send
         try:
             s.setblocking(False)
-            self._nonblocking = True
         except OSError:  # chip-stack driver: reads wait on poll(), then recv()
             self._nonblocking = False
-        # MicroPython sockets: readinto/write; CPython (host tools, coverage): recv_into/send.
+            return
+        self._nonblocking = True
         self._readinto = getattr(s, "readinto", None) or s.recv_into
-        self._write = getattr(s, "write", None) or s.send
 
     # -- connected ------------------------------------------------------------------
 

@@ -140,8 +140,10 @@ def _kind(exc, phase, code):
         return UNREACHABLE
     if code in _CLOSED:
         return CLOSED
-    if code is None and isinstance(exc, OSError) and "timeout" in str(exc).lower():
-        return TIMEOUT  # e.g. OSError('timeout waiting for DHCP to get IP address')
+    if code is None and isinstance(exc, OSError):
+        text = str(exc).lower()
+        if "timeout" in text or "timed out" in text:  # DHCP's message; CPython's TimeoutError
+            return TIMEOUT
     if phase == TLS:  # mbedTLS codes are negative; CPython's ssl errors are small numbers
         return TLS_ERROR
     return UNKNOWN
