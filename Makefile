@@ -17,9 +17,9 @@ UNITTEST := build/lib/unittest.py
 MODULES := $(wildcard wiznet_net/*.py)
 MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
 # The tests that exercise the library itself (the .mpy build runs these too).
-CORE_TESTS := failure backoff client ethernet
+CORE_TESTS := failure backoff client ethernet outbox framing chipstack
 
-.PHONY: demo test env mpy test-mpy footprint dist docs package-json coverage ci clean
+.PHONY: demo test env mpy test-mpy footprint dist docs package-json coverage bench ci clean
 
 env: $(MICROPYTHON_DEP) $(UNITTEST)
 
@@ -84,3 +84,7 @@ clean:
 coverage: $(VENV)/.dev $(UNITTEST)
 	$(BIN)/coverage run --branch --source=wiznet_net tests/run.py
 	$(BIN)/coverage report -m
+
+# Benchmarks (not tests): library vs the tutorial's loop vs a hand-written ceiling.
+bench: env mpy
+	$(PYTHON) bench/run.py $(BENCH_ARGS)

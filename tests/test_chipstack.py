@@ -39,9 +39,12 @@ class ChipStackSocket(io.IOBase):
     def recv(self, n):
         return self.s.recv(n)
 
-    def write(self, data):
-        self.s.sendall(data)
-        return len(data)
+    def write(self, data, off=0, count=None):  # blocking: everything goes, as on the chip
+        view = memoryview(data)[off : len(data) if count is None else off + count]
+        self.s.sendall(view)
+        return len(view)
+
+    send = write
 
     def close(self):
         self.closed_ = True

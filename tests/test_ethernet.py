@@ -186,6 +186,34 @@ class Addressing(unittest.TestCase):
             self.assertEqual(b.made, [], kw)
 
 
+class Unloading(unittest.TestCase):
+    def test_bring_up_code_is_dropped_after_use(self):
+        import sys
+
+        import wiznet_net
+
+        saved = sys.modules.pop("wiznet_net.ethernet")
+        del wiznet_net.ethernet  # as on a board where nothing imported it yet
+        try:
+            with Quiet():
+                drv = wiznet_net.nic("W55RP20-EVB-MKR")
+            self.assertEqual(drv.ifconfig()[0], "127.0.0.1")
+            self.assertFalse("wiznet_net.ethernet" in sys.modules)
+            self.assertFalse(hasattr(wiznet_net, "ethernet"))
+        finally:
+            sys.modules["wiznet_net.ethernet"] = saved
+            wiznet_net.ethernet = saved
+
+    def test_kept_when_imported_by_other_code(self):
+        import sys
+
+        import wiznet_net
+
+        with Quiet():
+            wiznet_net.nic()
+        self.assertIn("wiznet_net.ethernet", sys.modules)
+
+
 class Host(unittest.TestCase):
     def test_unix_port_gets_the_host_stand_in(self):
         # The unix port has no network module at all.

@@ -7,5 +7,28 @@ __version__ = "0.1.0"
 
 from .backoff import Backoff
 from .client import ReconnectingTCPClient
-from .ethernet import nic
 from .failure import Failure, classify
+
+
+def nic(*args, **kwargs):
+    """Bring up the Ethernet interface: :func:`wiznet_net.ethernet.nic`, same arguments.
+
+    The bring-up code (boards, pin maps, the DHCP wait) runs once per boot, so it is
+    loaded for this call and dropped after it - about 9 KB of heap the application gets
+    back - unless ``wiznet_net.ethernet`` was imported by other code already.
+    """
+    import sys
+
+    name = __name__ + ".ethernet"
+    loaded = name in sys.modules
+    from . import ethernet
+
+    try:
+        return ethernet.nic(*args, **kwargs)
+    finally:
+        if not loaded:
+            sys.modules.pop(name, None)
+            try:
+                delattr(sys.modules[__name__], "ethernet")
+            except AttributeError:
+                pass

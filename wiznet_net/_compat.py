@@ -1,5 +1,9 @@
 # The one place that knows MicroPython from CPython. The library runs on MicroPython;
 # CPython 3.11 only has to import it (Sphinx autodoc, host tools, coverage).
+import sys
+
+MICROPYTHON = sys.implementation.name == "micropython"
+
 try:
     from micropython import const
 except ImportError:  # CPython
@@ -33,6 +37,19 @@ except ImportError:  # CPython: the same wraparound arithmetic as MicroPython's 
     class clock:  # noqa: N801 - stands in for the MicroPython time module
         ticks_ms = staticmethod(ticks_ms)
         sleep_ms = staticmethod(sleep_ms)
+
+
+def stream_writer(sock):
+    """write(buf, offset, count) for a socket: MicroPython streams take those arguments
+    natively (no slice, no allocation); CPython gets a memoryview slice."""
+    if MICROPYTHON:
+        return sock.write
+    return lambda buf, off, count: sock.send(memoryview(buf)[off : off + count])
+
+
+def stream_reader(sock):
+    """readinto(buf) for a socket: MicroPython's readinto, CPython's recv_into."""
+    return sock.readinto if MICROPYTHON else sock.recv_into
 
 
 try:

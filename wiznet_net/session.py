@@ -122,9 +122,11 @@ class Session:
         self.tls = tls
         self.server_hostname = server_hostname or host
         self._where = "%s:%d" % (host, port)
-        # Allocated once for the life of the client: the receive buffer and a view of it.
+        # Allocated once for the life of the client: the receive buffer, a view of it, and
+        # the view of its first n bytes for the last n seen (messages repeat their sizes).
         self._buf = bytearray(rxbuf) if isinstance(rxbuf, int) else rxbuf
         self._view = memoryview(self._buf)
+        self._part = self._view
         self._copy = copy
         self._clock = clock or _clock
         self._sock = None
@@ -134,6 +136,7 @@ class Session:
         self._next_at = self._clock.ticks_ms()
         self._up_at = self._last_rx = self._last_tx = 0
         self._healthy = False  # backoff already reset for this connection
+        self._timed = True  # some timer runs while connected (see _timers)
         self._own = None  # a Failure this client raised from send(): not a handler bug
         self.stats = {
             "connects": 0,
@@ -149,6 +152,12 @@ class Session:
     @property
     def connected(self):
         return self._sock is not None
+
+    @property
+    def socket(self):
+        """The connected socket, or None: for socket options the library does not set
+        (``setsockopt``). Reading from, writing to or closing it is the client's job."""
+        return self._sock
 
     @property
     def stopped(self):
@@ -217,6 +226,7 @@ class Session:
         self._failures = 0
         self._up_at = self._last_rx = self._last_tx = now
         self._healthy = False
+        self._timed = True
         self.stats["connects"] += 1
         self._call(self._on_connect)
 
@@ -249,30 +259,38 @@ class Session:
                 timeout_ms = left
         return timeout_ms if timeout_ms > 0 else 0
 
-    def _received(self, n):
-        """Account for n bytes now in the receive buffer and hand them to the handler;
-        returns what the handler returned (a coroutine, for the asyncio client)."""
-        self._last_rx = self._clock.ticks_ms()
+    def _received(self, n, data=None):
+        """Account for n bytes received - ``data`` (bytes), or else the first n bytes of
+        the receive buffer - and hand them to the handler. Returns what the handler
+        returned (a coroutine, for the asyncio client)."""
+        if self.idle_timeout_ms is not None:
+            self._last_rx = self._clock.ticks_ms()
         self.stats["bytes_in"] += n
         if not self._healthy:
             self._mark_healthy()
-        fn = self._on_data_into
         try:  # written out, not through _call(): no argument tuple on the hot path
-            if fn is not None:  # zero-copy: the buffer itself, no allocation at all
-                return fn(self, self._buf, n)
-            fn = self._on_data
-            if fn is not None:
-                view = self._view[:n]
-                return fn(self, bytes(view) if self._copy else view)
+            if data is None:  # the first n bytes of the receive buffer
+                if self._on_data_into is not None:  # zero-copy: the buffer itself
+                    return self._on_data_into(self, self._buf, n)
+                data = self._part
+                if len(data) != n:
+                    data = self._part = self._view[:n]
+                if self._copy:
+                    data = bytes(data)
+            if self._on_data is not None:
+                return self._on_data(self, data)
         except BaseException as e:
             self._handler_raised(e)
 
     def _sent(self, n):
         self.stats["bytes_out"] += n
-        self._last_tx = self._clock.ticks_ms()
+        if self.heartbeat_ms is not None:
+            self._last_tx = self._clock.ticks_ms()
 
     def _mark_healthy(self):
         self._healthy = True
+        # Once healthy, only the idle timeout and the heartbeat need the clock.
+        self._timed = self.idle_timeout_ms is not None or self.heartbeat_ms is not None
         self.backoff.reset()
 
     # -- sending while disconnected ------------------------------------------------------
