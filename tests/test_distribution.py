@@ -12,6 +12,7 @@ import wiznet_net
 
 MICROPYTHON = os.getenv("MICROPYTHON") or sys.executable
 BUILD = ROOT + "/build/mip"
+OPTIONAL = ["wiznet_net/aio.py"]  # only in package-aio.json (and the legacy file)
 
 
 def modules():
@@ -59,9 +60,14 @@ def mip_install(url, target):
 class PackageFiles(unittest.TestCase):
     def test_package_json_lists_every_module_relative(self):
         pkg = load("package.json")
-        self.assertEqual([dest for dest, _ in pkg["urls"]], modules())
+        self.assertEqual([dest for dest, _ in pkg["urls"]], [m for m in modules() if m not in OPTIONAL])
         for dest, url in pkg["urls"]:
             self.assertEqual(url, dest)  # relative: resolved against package.json by mip 0.4+
+        self.assertEqual(pkg["version"], wiznet_net.__version__)
+
+    def test_package_aio_json_adds_the_asyncio_client(self):
+        pkg = load("package-aio.json")
+        self.assertEqual([dest for dest, _ in pkg["urls"]], modules())
         self.assertEqual(pkg["version"], wiznet_net.__version__)
 
     def test_legacy_file_matches_with_absolute_urls(self):
@@ -102,6 +108,20 @@ class MipInstall(unittest.TestCase):
         )
         self.assertEqual(status, 0, "the example failed from the mip folder; see " + demo)
         self.assertIn("board | Replied: b'Client echo: hello'", read(demo).decode())
+        self.assertFalse(exists(target + "/wiznet_net/aio.py"))  # blocking-only: no asyncio client
+
+    def test_aio_install_runs_the_async_example(self):
+        target = BUILD + "/lib-aio"
+        status, log = mip_install("http://127.0.0.1:%d/package-aio.json" % self.server.port, target)
+        self.assertEqual(status, 0, log)
+        for dest, _ in load("package-aio.json")["urls"]:
+            self.assertTrue(exists(target + "/" + dest), dest + " missing; mip said: " + log)
+        demo = BUILD + "/demo-aio.log"
+        status = sh(
+            "MICROPYTHON='%s' %s %s/tools/demo.py --check --async --lib '%s' > %s 2>&1"
+            % (MICROPYTHON, PYTHON, ROOT, target, demo)
+        )
+        self.assertEqual(status, 0, "the async example failed from the mip folder; see " + demo)
 
     def test_legacy_file_installs_too(self):
         # Old mip fetches absolute URLs; point them at the local server instead of GitHub.

@@ -31,3 +31,18 @@ class EchoExample(unittest.TestCase):
             "demo  | every step passed",
         ):
             self.assertIn(line, log)
+
+    def test_async_demo_end_to_end(self):
+        # The same scenario for the asyncio example; its heartbeat task must keep time.
+        micropython_only("the demo runs the example under micropython")
+        python = os.getenv("PYTHON") or "python3"
+        micropython = os.getenv("MICROPYTHON") or sys.executable
+        log_path = ROOT + "/build/demo-async.log"
+        status = os.system(
+            "MICROPYTHON='%s' %s %s/tools/demo.py --check --async > %s 2>&1" % (micropython, python, ROOT, log_path)
+        )
+        with open(log_path) as f:
+            log = f.read()
+        self.assertEqual(status, 0, "the async demo failed; its transcript is in " + log_path)
+        self.assertIn("board | Replied: b'Client echo: hello again'", log)
+        self.assertIn("demo  | ok:   heartbeat kept its rhythm", log)

@@ -6,9 +6,11 @@ to the host network); the PC side is examples/pc_server.py. Script, about 15 s:
 server down at start (refusals, backoff), server up (hello -> Client echo: hello), an
 outage (the server goes away), recovery (hello again), then Ctrl-C to the board.
 
-    python3 tools/demo.py [--check] [--lib DIR]
+    python3 tools/demo.py [--check] [--lib DIR] [--async]
     --check: exit 1 unless every step happened; --lib: import wiznet_net from DIR only
-    (e.g. a folder mip installed into) instead of this checkout.
+    (e.g. a folder mip installed into) instead of this checkout; --async: the asyncio
+    example (examples/tcp_client_echo_async.py), whose heartbeat task must keep its
+    one-second rhythm throughout.
 """
 import os
 import signal
@@ -40,11 +42,11 @@ def free_port():
 class Board:
     """The example running under micropython, its output collected line by line."""
 
-    def __init__(self, micropython, port, lib):
+    def __init__(self, micropython, port, lib, example):
         env = dict(os.environ, PC_IP="127.0.0.1", PC_PORT=str(port), MICROPYPATH=lib + ":.frozen")
         self.lines = []
         self.proc = subprocess.Popen(
-            [micropython, os.path.join(ROOT, "examples", "tcp_client_echo.py")],
+            [micropython, os.path.join(ROOT, "examples", example)],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -77,7 +79,7 @@ class Board:
             return self.proc.wait(5)
 
 
-def run(check, lib):
+def run(check, lib, example):
     micropython = os.environ.get("MICROPYTHON", "micropython")
     port = free_port()
     problems = []
@@ -89,7 +91,7 @@ def run(check, lib):
         return ok
 
     say("demo", "board -> 127.0.0.1:%d; the server is down at first" % port)
-    board = Board(micropython, port, lib)
+    board = Board(micropython, port, lib, example)
     server = None
     try:
         step(board.wait_for("refused in connect", 10), "server down: the board reports 'refused' and backs off")
@@ -120,6 +122,11 @@ def run(check, lib):
         if server is not None:
             server.stop()
     step(code == 0 and any("Stopped" in line for line in board.lines), "Ctrl-C: the board closes and exits")
+    gaps = [int(line.split(": ")[1].split()[0]) for line in board.lines if line.startswith("heartbeat")]
+    if gaps:
+        # asleep 1000 ms each time: anything far above means something blocked the loop
+        step(len(gaps) >= 5 and max(gaps) < 1300, "heartbeat kept its rhythm: %d beats, the longest gap %d ms"
+             % (len(gaps), max(gaps)))
     if problems:
         say("demo", "%d step(s) failed: %s" % (len(problems), "; ".join(problems)))
         return 1 if check else 0
@@ -130,4 +137,5 @@ def run(check, lib):
 if __name__ == "__main__":
     args = sys.argv[1:]
     lib = args[args.index("--lib") + 1] if "--lib" in args else ROOT
-    sys.exit(run("--check" in args, os.path.abspath(lib)))
+    example = "tcp_client_echo_async.py" if "--async" in args else "tcp_client_echo.py"
+    sys.exit(run("--check" in args, os.path.abspath(lib), example))

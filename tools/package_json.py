@@ -6,9 +6,11 @@
 - package.json: relative URLs, resolved against package.json's own location by mip 0.4+
   (firmware v1.25 and later). `mip install github:<repo>` fetches this one; it names no
   repository, so forks need no change.
+- package-aio.json: the same plus the optional asyncio client (wiznet_net/aio.py):
+  `mip install github:<repo>/package-aio.json`. A blocking-only install never carries it.
 - package-legacy.json: absolute github: URLs for mip 0.2/0.3 (firmware v1.22-v1.24), which
-  do not resolve relative URLs: `mip install github:<repo>/package-legacy.json`.
-The test suite fails when either file is out of date.
+  do not resolve relative URLs: everything, `mip install github:<repo>/package-legacy.json`.
+The test suite fails when any of them is out of date.
 """
 import argparse
 import json
@@ -17,6 +19,7 @@ import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_REPO = "org/wiznet_net"
+OPTIONAL = ("wiznet_net/aio.py",)  # modules only package-aio.json (and legacy) install
 
 
 def version():
@@ -28,8 +31,9 @@ def modules():
     return sorted("wiznet_net/" + n for n in os.listdir(os.path.join(ROOT, "wiznet_net")) if n.endswith(".py"))
 
 
-def render(url_of):
-    package = {"urls": [[m, url_of(m)] for m in modules()], "deps": [], "version": version()}
+def render(url_of, optional=True):
+    chosen = [m for m in modules() if optional or m not in OPTIONAL]
+    package = {"urls": [[m, url_of(m)] for m in chosen], "deps": [], "version": version()}
     lines = ",\n".join("    " + json.dumps(pair) for pair in package["urls"])
     return '{\n  "urls": [\n%s\n  ],\n  "deps": [],\n  "version": "%s"\n}\n' % (lines, package["version"])
 
@@ -39,7 +43,8 @@ def main():
     ap.add_argument("--repo", default=DEFAULT_REPO, help="owner/name of the GitHub repository")
     repo = ap.parse_args().repo
     files = {
-        "package.json": render(lambda m: m),
+        "package.json": render(lambda m: m, optional=False),
+        "package-aio.json": render(lambda m: m),
         "package-legacy.json": render(lambda m: "github:%s/%s" % (repo, m)),
     }
     for name, text in files.items():

@@ -216,16 +216,23 @@ class ReconnectingTCPClient(Session):
         if not self._nonblocking:
             self._read_blocking()
             return
-        # readinto the preallocated buffer: on MicroPython a third of the time of recv(),
-        # which allocates and shrinks a buffer per call. A read that fills the buffer is
-        # followed by another at once (a few at most): a burst is drained without a
-        # poll() and a timer check per buffer.
+        # on_data_into: readinto the preallocated buffer, nothing allocated; a read that
+        # fills it is followed by another at once (a few at most), so a burst is drained
+        # without a poll() per buffer. on_data: recv(), one system call and one bytes
+        # object, as the tutorial's loop (a recv() that finds nothing raises: no drain).
         buf = self._buf
-        more = _DRAIN
+        size = len(buf)
+        into = self._on_data_into is not None or not self._copy
+        more = _DRAIN if into else 1
         while more:
             more -= 1
+            data = None
             try:
-                n = self._readinto(buf)
+                if into:
+                    n = self._readinto(buf)
+                else:
+                    data = self._sock.recv(size)
+                    n = len(data)
             except OSError as e:
                 if errno_of(e) != _EAGAIN:
                     self._drop(classify(e, "recv", self._where))
@@ -235,8 +242,8 @@ class ReconnectingTCPClient(Session):
             if n == 0:  # the peer closed cleanly
                 self._drop(None)
                 return
-            self._received(n)
-            if n < len(buf) or self._sock is None:
+            self._received(n, data)
+            if n < size or self._sock is None:
                 return
 
     def _read_blocking(self):
@@ -256,14 +263,8 @@ class ReconnectingTCPClient(Session):
             self._received(n, data)
 
     def _close(self):
-        s = self._sock
-        self._sock = None
-        self.stats["disconnects"] += 1
         try:
-            self._poller.unregister(s)
+            self._poller.unregister(self._sock)
         except (OSError, KeyError, ValueError):
             pass
-        try:
-            s.close()
-        except OSError:
-            pass
+        Session._close(self)

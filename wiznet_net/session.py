@@ -344,4 +344,10 @@ class Session:
         raise e
 
     def _close(self):
-        raise NotImplementedError  # the transport closes its socket
+        s = self._sock
+        self._sock = None
+        self.stats["disconnects"] += 1
+        try:
+            s.close()
+        except OSError:
+            pass

@@ -1,0 +1,250 @@
+# The reconnecting client as an asyncio task, beside the blocking one: the same handler
+# methods (plain functions or coroutines), Backoff, classify() and stats - everything
+# but the I/O comes from session.py. Its own module, so a blocking-only install never
+# loads asyncio. Connect, read and write never block the event loop: a non-blocking
+# connect is awaited through asyncio's I/O queue, as asyncio's own streams do it.
+# Name resolution does block (MicroPython's getaddrinfo has no asynchronous form): use
+# an IP address, and resolving costs nothing.
+import asyncio
+import select
+import socket
+
+from ._compat import const, stream_reader, stream_writer, ticks_add, ticks_diff
+from .failure import CONNECT, DNS, RECV, SEND, TIMEOUT, Failure, classify, errno_of
+from .session import Session
+
+_EAGAIN = const(11)
+_EINPROGRESS = const(115)
+_ETIMEDOUT = const(110)
+_STEP_MS = const(1000)  # the longest wait before the timers are looked at again
+_NO_TIMER = const(-2)
+
+
+def _ready(sock, write=False):
+    # Park the running task until sock is readable (or writable) - the way asyncio's own
+    # Stream waits: the task is woken by the event loop's poller, and a cancel removes it.
+    queue = asyncio.core._io_queue
+    yield queue.queue_write(sock) if write else queue.queue_read(sock)
+
+
+def _awaitable(result):
+    return result is not None and hasattr(result, "send")
+
+
+class AsyncReconnectingTCPClient(Session):
+    """:class:`~wiznet_net.ReconnectingTCPClient` for asyncio: ``await client.run()`` (or
+    ``asyncio.create_task(client.run())``), ``await client.send(data)``, ``client.stop()``.
+
+    Same arguments, handler methods, ``stats``, ``Backoff`` and failures; each handler
+    method may be a plain function or a coroutine. Cancelling the task that runs
+    :meth:`run` closes the socket. ``tls`` is not supported here yet (its handshake would
+    block the event loop): use the blocking client for TLS.
+    """
+
+    def __init__(self, host, port, handler, *args, **options):
+        if options.get("tls"):
+            raise ValueError("tls: not supported by AsyncReconnectingTCPClient yet; use ReconnectingTCPClient")
+        super().__init__(host, port, handler, *args, **options)
+        self._defer = []  # coroutines returned by handler methods called from plain code
+        self._task = None
+        self._check = select.poll()  # the outcome of a non-blocking connect
+        self._readinto = self._write = None
+
+    # -- the task ---------------------------------------------------------------------
+
+    async def run(self):
+        """Connect and serve until :meth:`stop`. With ``max_attempts`` set, raises the
+        last :class:`~wiznet_net.Failure` once that many attempts in a row failed."""
+        self.start()
+        self._task = asyncio.current_task()
+        try:
+            while not self._stopped:
+                if self._sock is None:
+                    await self._disconnected_step()
+                else:
+                    await self._connected_step()
+                if self._defer:
+                    await self._run_deferred()
+        except asyncio.CancelledError:
+            if not self._stopped:  # cancelled from outside: the caller wants it to end
+                raise
+            await self._run_deferred()  # stop() from another task: its on_disconnect
+        finally:
+            self._task = None
+            if self._sock is not None:  # cancelled or failed: never leave a socket open
+                self._close()
+
+    def stop(self):
+        """Close the connection (``on_disconnect(client, None)``) and end :meth:`run`;
+        callable from a handler or from any other task."""
+        task = self._task
+        if task is not None:
+            try:
+                current = asyncio.current_task()
+            except RuntimeError:  # no loop running (e.g. after Ctrl-C)
+                current = None
+            if task is not current:
+                # First take the task off the poller, then close the socket under it.
+                task.cancel()
+        Session.stop(self)
+
+    # -- sending ----------------------------------------------------------------------
+
+    async def send(self, data, n=None):
+        """Send every byte of ``data`` (or its first ``n``), waiting for buffer room
+        without blocking other tasks; failures as for the blocking client."""
+        total = len(data) if n is None else n
+        s = self._sock
+        if s is None:
+            self._not_connected(data if n is None else data[:n])
+            return
+        sent = 0
+        deadline = None
+        while True:
+            try:
+                k = self._write(data, sent, total - sent)
+            except OSError as e:
+                if errno_of(e) != _EAGAIN:
+                    raise self._raise(self._drop(classify(e, SEND, self._where)))
+                k = 0
+            if k:
+                sent += k
+                self._sent(k)
+                if sent == total:
+                    return
+            now = self._clock.ticks_ms()
+            if deadline is None:
+                deadline = ticks_add(now, self.send_timeout_ms)
+            left = ticks_diff(deadline, now)
+            try:
+                if left <= 0:
+                    raise asyncio.TimeoutError
+                await asyncio.wait_for_ms(_ready(s, True), left)
+            except asyncio.TimeoutError:
+                raise self._raise(self._drop(Failure(TIMEOUT, SEND, _ETIMEDOUT, self._where)))
+            if self._sock is not s:
+                raise self._raise(Failure("closed", SEND, 107, self._where))
+
+    # -- disconnected -----------------------------------------------------------------
+
+    async def _disconnected_step(self):
+        wait = self._link_wait() or self._due_in()
+        if wait > 0:
+            await asyncio.sleep_ms(wait)
+            return
+        await self._attempt()
+
+    async def _attempt(self):
+        self._call(self._on_connecting)
+        await self._run_deferred()
+        phase = DNS
+        s = None
+        try:
+            # Blocks for a name; an IP literal is parsed on the spot.
+            ai = socket.getaddrinfo(self.host, self.port, 0, socket.SOCK_STREAM)
+            if not ai:
+                raise OSError("no address for " + self.host)
+            ai = ai[0]
+            phase = CONNECT
+            s = socket.socket(ai[0], socket.SOCK_STREAM)
+            s.setblocking(False)
+            try:
+                s.connect(ai[-1])
+            except OSError as e:
+                if errno_of(e) not in (_EINPROGRESS, _EAGAIN):
+                    raise
+            await self._finish_connect(s)
+        except Exception as e:
+            if s is not None:
+                s.close()
+            self._attempt_failed(classify(e, phase, self._where))
+            return
+        except BaseException:  # cancelled, Ctrl-C: still no leaked socket
+            if s is not None:
+                s.close()
+            raise
+        self._write = stream_writer(s)
+        self._readinto = stream_reader(s)
+        self._connected(s)
+        await self._run_deferred()
+        outbox = self.outbox
+        while outbox and self._sock is s:
+            data = outbox.pop()  # at most once, as in the blocking client
+            try:
+                await self.send(data)
+            except Failure:
+                self._own = None
+                self.stats["dropped"] += 1
+                self.stats["dropped_bytes"] += len(data)
+
+    async def _finish_connect(self, s):
+        timeout = self.connect_timeout_ms
+        try:
+            if timeout is None:
+                await _ready(s, True)
+            else:
+                await asyncio.wait_for_ms(_ready(s, True), timeout)
+        except asyncio.TimeoutError:
+            raise Failure(TIMEOUT, CONNECT, _ETIMEDOUT, self._where)
+        # Writable: connected, or failed. A failed connect reports POLLERR/POLLHUP and
+        # its error on the next read.
+        poller = self._check
+        poller.register(s, select.POLLOUT)
+        try:
+            events = 0
+            for _, ev in poller.poll(0):
+                events = ev
+        finally:
+            poller.unregister(s)
+        if events & (select.POLLERR | select.POLLHUP):
+            s.readinto(bytearray(1))  # raises the connect error (refused, unreachable)
+            raise OSError(104)  # closed at once without an error: treat as a reset
+
+    # -- connected --------------------------------------------------------------------
+
+    async def _connected_step(self):
+        wait = self._timers(_STEP_MS) if self._timed else _NO_TIMER
+        if wait == -1:  # the timers ended the connection
+            return
+        s = self._sock
+        if wait == _NO_TIMER:
+            await _ready(s)  # no timer to watch: wait for data only (stop() cancels)
+        else:
+            try:
+                await asyncio.wait_for_ms(_ready(s), wait)
+            except asyncio.TimeoutError:
+                return
+        if self._sock is not s:
+            return
+        try:
+            n = self._readinto(self._buf)
+        except OSError as e:
+            if errno_of(e) != _EAGAIN:
+                self._drop(classify(e, RECV, self._where))
+            return
+        if n is None:
+            return
+        if n == 0:
+            self._drop(None)
+            return
+        result = self._received(n)
+        if _awaitable(result):
+            await self._await_handler(result)
+
+    # -- handlers ---------------------------------------------------------------------
+
+    def _call(self, fn, *args):
+        result = Session._call(self, fn, *args)
+        if _awaitable(result):
+            self._defer.append(result)
+        return result
+
+    async def _run_deferred(self):
+        while self._defer:
+            await self._await_handler(self._defer.pop(0))
+
+    async def _await_handler(self, coro):
+        try:
+            await coro
+        except BaseException as e:
+            self._handler_raised(e)
