@@ -203,7 +203,7 @@ def footprint():
     for label, lib in ((".py", ROOT), (".mpy", mpy)):
         if not os.path.isdir(os.path.join(lib, "wiznet_net")):
             continue
-        retained, import_heap, client = fp.measure(lib)
+        retained, import_heap, client, _ = fp.measure(lib)
         rows.append((label, retained, import_heap, client, smallest_example_heap(lib)))
     return rows
 

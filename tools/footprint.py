@@ -8,7 +8,9 @@ Measured on the MicroPython unix port named by $MICROPYTHON (default: micropytho
 - retained: heap still in use after `import wiznet_net` and a gc.collect();
 - import heap: the smallest `-X heapsize` (1 KiB steps) in which the import succeeds -
   what a board must have free to import it at all (compiling .py source costs extra);
-- client: heap one ReconnectingTCPClient instance keeps (with its 1 KiB buffer).
+- client: heap one ReconnectingTCPClient instance keeps (with its 1 KiB buffer);
+- aio: what `import wiznet_net.aio` adds on top (asyncio itself, which the firmware
+  keeps frozen, is imported first and not counted).
 The unix port is 64-bit: a 32-bit board (RP2040/RP2350) needs noticeably less for the same
 objects (pointers are half the size).
 """
@@ -28,7 +30,11 @@ gc.collect(); b = gc.mem_alloc()
 class H: pass
 c = wiznet_net.ReconnectingTCPClient("127.0.0.1", 8082, H())
 gc.collect(); d = gc.mem_alloc()
-print(b - a, d - b, wiznet_net.__file__)
+import asyncio
+gc.collect(); e = gc.mem_alloc()
+import wiznet_net.aio
+gc.collect(); f = gc.mem_alloc()
+print(b - a, d - b, f - e, wiznet_net.__file__)
 """
 
 
@@ -59,11 +65,10 @@ def measure(lib):
     out = run(lib, RETAINED)
     if out.returncode:
         raise SystemExit("footprint: import failed from %s:\n%s%s" % (lib, out.stdout, out.stderr))
-    retained, client, where = out.stdout.split()
+    retained, client, aio, where = out.stdout.split()
     if not where.startswith(lib):
         raise SystemExit("footprint: imported %s, not from %s" % (where, lib))
-    retained, client = int(retained), int(client)
-    return retained, smallest_heap(lib, "import wiznet_net"), client
+    return int(retained), smallest_heap(lib, "import wiznet_net"), int(client), int(aio)
 
 
 def sizes(folder, ext):
@@ -81,12 +86,13 @@ def main():
         print("| %s | %d | %s |" % (name, size, mpy_sizes.get(name, "-")))
     print("| **total** | %d | %s |" % (sum(py_sizes.values()), sum(mpy_sizes.values()) or "-"))
     print()
-    print("| as | retained by `import wiznet_net` | smallest heap for the import | one client instance |")
-    print("|---|---:|---:|---:|")
+    print("| as | retained by `import wiznet_net` | smallest heap for the import | one client instance | `import wiznet_net.aio` adds |")
+    print("|---|---:|---:|---:|---:|")
     rows = [(".py", ROOT)] + ([(".mpy", mpy_lib)] if mpy_sizes else [])
     for label, lib in rows:
-        retained, heap, client = measure(lib)
-        print("| %s | %d B | %s | %d B |" % (label, retained, "%d KiB" % (heap // 1024) if heap else "?", client))
+        retained, heap, client, aio = measure(lib)
+        print("| %s | %d B | %s | %d B | %d B |" % (
+            label, retained, "%d KiB" % (heap // 1024) if heap else "?", client, aio))
 
 
 if __name__ == "__main__":
