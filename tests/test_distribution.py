@@ -49,6 +49,14 @@ def http_server(directory):
     return server
 
 
+def demo_from(target, log, *flags):
+    """tools/demo.py with wiznet_net imported from `target` only; returns its status."""
+    return sh(
+        "MICROPYTHON='%s' %s %s/tools/demo.py --check --lib '%s' %s > %s 2>&1"
+        % (MICROPYTHON, PYTHON, ROOT, target, " ".join(flags), log)
+    )
+
+
 def mip_install(url, target):
     sh("rm -rf '%s'" % target)
     os.mkdir(target)
@@ -103,9 +111,7 @@ class MipInstall(unittest.TestCase):
             self.assertTrue(exists(target + "/" + dest), dest + " missing; mip said: " + log)
             self.assertTrue(read(target + "/" + dest) == read(ROOT + "/" + dest), dest + " differs")
         demo = BUILD + "/demo.log"
-        status = sh(
-            "MICROPYTHON='%s' %s %s/tools/demo.py --check --lib '%s' > %s 2>&1" % (MICROPYTHON, PYTHON, ROOT, target, demo)
-        )
+        status = demo_from(target, demo)
         self.assertEqual(status, 0, "the example failed from the mip folder; see " + demo)
         self.assertIn("board | Replied: b'Client echo: hello'", read(demo).decode())
         self.assertFalse(exists(target + "/wiznet_net/aio.py"))  # blocking-only: no asyncio client
@@ -117,10 +123,7 @@ class MipInstall(unittest.TestCase):
         for dest, _ in load("package-aio.json")["urls"]:
             self.assertTrue(exists(target + "/" + dest), dest + " missing; mip said: " + log)
         demo = BUILD + "/demo-aio.log"
-        status = sh(
-            "MICROPYTHON='%s' %s %s/tools/demo.py --check --async --lib '%s' > %s 2>&1"
-            % (MICROPYTHON, PYTHON, ROOT, target, demo)
-        )
+        status = demo_from(target, demo, "--async")
         self.assertEqual(status, 0, "the async example failed from the mip folder; see " + demo)
 
     def test_legacy_file_installs_too(self):

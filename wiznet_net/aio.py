@@ -10,7 +10,7 @@ import select
 import socket
 
 from ._compat import const, stream_reader, stream_writer, ticks_add, ticks_diff
-from .failure import CONNECT, DNS, RECV, SEND, TIMEOUT, Failure, classify, errno_of
+from .failure import CLOSED, CONNECT, DNS, RECV, SEND, TIMEOUT, Failure, classify, errno_of
 from .session import Session
 
 _EAGAIN = const(11)
@@ -101,17 +101,9 @@ class AsyncReconnectingTCPClient(Session):
         sent = 0
         deadline = None
         while True:
-            try:
-                k = self._write(data, sent, total - sent)
-            except OSError as e:
-                if errno_of(e) != _EAGAIN:
-                    raise self._raise(self._drop(classify(e, SEND, self._where)))
-                k = 0
-            if k:
-                sent += k
-                self._sent(k)
-                if sent == total:
-                    return
+            sent = self._push(data, sent, total)
+            if sent == total:
+                return
             now = self._clock.ticks_ms()
             if deadline is None:
                 deadline = ticks_add(now, self.send_timeout_ms)
@@ -123,7 +115,7 @@ class AsyncReconnectingTCPClient(Session):
             except asyncio.TimeoutError:
                 raise self._raise(self._drop(Failure(TIMEOUT, SEND, _ETIMEDOUT, self._where)))
             if self._sock is not s:
-                raise self._raise(Failure("closed", SEND, 107, self._where))
+                raise self._raise(Failure(CLOSED, SEND, 107, self._where))
 
     # -- disconnected -----------------------------------------------------------------
 
@@ -173,9 +165,7 @@ class AsyncReconnectingTCPClient(Session):
             try:
                 await self.send(data)
             except Failure:
-                self._own = None
-                self.stats["dropped"] += 1
-                self.stats["dropped_bytes"] += len(data)
+                self._flush_failed(data)
 
     async def _finish_connect(self, s):
         timeout = self.connect_timeout_ms

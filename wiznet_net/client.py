@@ -119,19 +119,9 @@ class ReconnectingTCPClient(Session):
         sent = 0
         deadline = None
         while True:
-            try:
-                k = self._write(data, sent, total - sent)
-            except OSError as e:
-                if errno_of(e) != _EAGAIN:
-                    raise self._raise(self._drop(classify(e, SEND, self._where)))
-                k = 0
-            if k:
-                sent += k
-                self.stats["bytes_out"] += k  # Session._sent(), inlined: the hot path
-                if self.heartbeat_ms is not None:
-                    self._last_tx = self._clock.ticks_ms()
-                if sent == total:
-                    return
+            sent = self._push(data, sent, total)
+            if sent == total:
+                return
             if deadline is None:
                 deadline = ticks_add(self._clock.ticks_ms(), self.send_timeout_ms)
             self._wait_writable(s, deadline)
@@ -154,9 +144,7 @@ class ReconnectingTCPClient(Session):
             try:
                 self.send(data)
             except Failure:
-                self._own = None
-                self.stats["dropped"] += 1
-                self.stats["dropped_bytes"] += len(data)
+                self._flush_failed(data)
 
     # -- connecting -----------------------------------------------------------------
 

@@ -4,8 +4,9 @@
 # asyncio client (aio.py) are this plus their own sockets and waits.
 from ._compat import clock as _clock, const, ticks_add, ticks_diff
 from .backoff import Backoff, check_int
-from .failure import CLOSED, LINK, NO_LINK, RECV, SEND, TIMEOUT, Failure
+from .failure import CLOSED, LINK, NO_LINK, RECV, SEND, TIMEOUT, Failure, classify, errno_of
 
+_EAGAIN = const(11)
 _ENOTCONN = const(107)
 _ETIMEDOUT = const(110)
 LINK_POLL_MS = const(250)  # how often a missing link is looked at again
@@ -282,6 +283,20 @@ class Session:
         except BaseException as e:
             self._handler_raised(e)
 
+    def _push(self, data, sent, total):
+        """Write as much of data[sent:total] as the socket takes now, without waiting;
+        returns the new count sent. A failure drops the connection and is raised."""
+        try:
+            k = self._write(data, sent, total - sent)
+        except OSError as e:
+            if errno_of(e) != _EAGAIN:
+                raise self._raise(self._drop(classify(e, SEND, self._where)))
+            return sent
+        if k:
+            self._sent(k)
+            return sent + k
+        return sent
+
     def _sent(self, n):
         self.stats["bytes_out"] += n
         if self.heartbeat_ms is not None:
@@ -308,6 +323,13 @@ class Session:
             raise self._raise(f)
         self.stats["dropped"] += dropped
         self.stats["dropped_bytes"] += nbytes
+
+    def _flush_failed(self, data):
+        # A queued message cut by a failure while the outbox drains: not resent (at most
+        # once), and counted like any other drop.
+        self._own = None
+        self.stats["dropped"] += 1
+        self.stats["dropped_bytes"] += len(data)
 
     def _raise(self, failure):
         self._own = failure
