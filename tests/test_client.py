@@ -85,6 +85,15 @@ class Echo(Base):
         poll_until(c, lambda: seen)
         self.assertEqual(seen, [(True, b"abc")])
 
+    def test_empty_send_writes_nothing(self):
+        c = self.connect(handler=Recorder())
+        c.send(b"")
+        c.send(bytearray(8), 0)
+        c.send(b"ok")
+        self.assertEqual(self.peer.recv_exactly(2), b"ok")
+        self.assertTrue(c.connected)
+        self.assertEqual(c.stats["bytes_out"], 2)
+
     def test_send_when_disconnected_raises_enotconn(self):
         c = self.make(closed_port())
         f = raises(OSError, c.send, b"x")

@@ -286,6 +286,8 @@ class Session:
     def _push(self, data, sent, total):
         """Write as much of data[sent:total] as the socket takes now, without waiting;
         returns the new count sent. A failure drops the connection and is raised."""
+        if sent >= total:  # nothing to write: the chip stack refuses empty sends (errno 14)
+            return sent
         try:
             k = self._write(data, sent, total - sent)
         except OSError as e:
