@@ -64,6 +64,13 @@ class Base(unittest.TestCase):
     def run_async(self, coro):
         asyncio.run(coro)
 
+    async def start(self, c):
+        """Run c.run() as a task; return it once c is connected and the peer accepted."""
+        task = asyncio.create_task(c.run())
+        await until(lambda: c.connected)
+        self.peer.accept()
+        return task
+
 
 class Echo(Base):
     def test_echo_with_a_coroutine_handler(self):
@@ -71,9 +78,7 @@ class Echo(Base):
         c = self.make(self.peer.port)
 
         async def scenario():
-            task = asyncio.create_task(c.run())
-            await until(lambda: c.connected)
-            self.peer.accept()
+            task = await self.start(c)
             self.peer.send(b"hello")
             await until(lambda: self.handler.data == b"hello")
             self.assertEqual(self.peer.recv_exactly(18), b"Client echo: hello")
@@ -97,9 +102,7 @@ class Echo(Base):
         c = self.make(self.peer.port, Into())
 
         async def scenario():
-            task = asyncio.create_task(c.run())
-            await until(lambda: c.connected)
-            self.peer.accept()
+            task = await self.start(c)
             self.peer.send(b"abc")
             await task
 
@@ -137,9 +140,7 @@ class Failures(Base):
         c = self.make(self.peer.port)
 
         async def scenario():
-            task = asyncio.create_task(c.run())
-            await until(lambda: c.connected)
-            self.peer.accept()
+            task = await self.start(c)
             self.peer.reset()
             await until(lambda: c.stats["disconnects"] == 1)
             await until(lambda: c.stats["connects"] == 2)
@@ -155,9 +156,7 @@ class Failures(Base):
         c = self.make(self.peer.port)
 
         async def scenario():
-            task = asyncio.create_task(c.run())
-            await until(lambda: c.connected)
-            self.peer.accept()
+            task = await self.start(c)
             self.peer.close_conn()
             await until(lambda: c.stats["disconnects"] == 1)
             c.stop()
@@ -171,9 +170,7 @@ class Failures(Base):
         c = self.make(self.peer.port, idle_timeout_ms=150)
 
         async def scenario():
-            task = asyncio.create_task(c.run())
-            await until(lambda: c.connected)
-            self.peer.accept()
+            task = await self.start(c)
             await until(lambda: c.stats["disconnects"] == 1)
             c.stop()
             await task
@@ -227,9 +224,7 @@ class Handlers(Base):
         c = self.make(self.peer.port, StopOnData())
 
         async def scenario():
-            task = asyncio.create_task(c.run())
-            await until(lambda: c.connected)
-            self.peer.accept()
+            task = await self.start(c)
             self.peer.send(b"bye")
             await task
 
@@ -246,9 +241,7 @@ class Handlers(Base):
         c = self.make(self.peer.port, Buggy())
 
         async def scenario():
-            task = asyncio.create_task(c.run())
-            await until(lambda: c.connected)
-            self.peer.accept()
+            task = await self.start(c)
             self.peer.send(b"boom")
             await task
 
@@ -322,9 +315,7 @@ class Cooperation(Base):
         c = self.make(self.peer.port)
 
         async def scenario():
-            task = asyncio.create_task(c.run())
-            await until(lambda: c.connected)
-            self.peer.accept()
+            task = await self.start(c)
             fds_connected = open_fds()
             task.cancel()
             try:
