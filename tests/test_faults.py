@@ -180,6 +180,29 @@ class Scenario(unittest.TestCase):
         self.assertEqual(check.offset, total)
         self.assertTrue(growth <= 1024, "retained heap grew by %d bytes" % growth)  # the stated bound: 1 KiB
 
+    def test_dripping_peer_arrives_whole_and_in_order(self):
+        # one byte every 10 ms: many tiny reads, none lost, none reordered
+        self.peer.cmd("mode drip 40 10")
+        c = self.make(Recorder())
+        poll_until(c, lambda: len(self.handler.data) >= 40, steps=400, step_ms=10)
+        reads = len(self.handler.named("data"))
+        figures("drip", bytes=len(self.handler.data), reads=reads)
+        self.assertEqual(self.handler.data, bytes(i % 251 for i in range(40)))
+        self.assertTrue(reads > 1)
+
+    def test_late_accept_is_still_a_connection(self):
+        # The kernel completes the handshake; the server program accepts 300 ms later.
+        self.peer.cmd("mode delay 300")
+        c = self.make(Recorder(echo=True), idle_timeout_ms=2000)
+        poll_until(c, lambda: c.connected)
+        for _ in range(100):
+            if self.peer.stats()["accepts"]:
+                break
+            c.poll(10)
+        self.assertEqual(self.peer.stats()["accepts"], 1)
+        self.assertTrue(self.echo_once())
+        self.assertEqual(c.stats["connects"], 1)
+
     def test_frame_cut_in_the_middle_is_reported(self):
         from wiznet_net.framing import LengthPrefixed
 
