@@ -35,6 +35,7 @@ client that rejects the certificate counts in stats "tls_failures").
 """
 import argparse
 import json
+import select
 import selectors
 import socket
 import ssl
@@ -295,8 +296,6 @@ class FaultPeer:
 
     def _delayed_accept(self):
         # The kernel has completed the handshake; accept() waits until the delay passed.
-        import select
-
         if self.listener is None or not select.select([self.listener], [], [], 0)[0]:
             self.waiting_since = None
             return

@@ -132,11 +132,7 @@ class AsyncReconnectingTCPClient(Session):
         phase = DNS
         s = None
         try:
-            # Blocks for a name; an IP literal is parsed on the spot.
-            ai = socket.getaddrinfo(self.host, self.port, 0, socket.SOCK_STREAM)
-            if not ai:
-                raise OSError("no address for " + self.host)
-            ai = ai[0]
+            ai = self._resolve()  # blocks for a name; an IP literal is parsed on the spot
             phase = CONNECT
             s = socket.socket(ai[0], socket.SOCK_STREAM)
             s.setblocking(False)

@@ -153,11 +153,7 @@ class ReconnectingTCPClient(Session):
         phase = DNS
         s = None
         try:
-            # Resolved on every attempt: a DHCP-assigned server may have moved.
-            ai = socket.getaddrinfo(self.host, self.port, 0, socket.SOCK_STREAM)
-            if not ai:
-                raise OSError("no address for " + self.host)
-            ai = ai[0]
+            ai = self._resolve()
             phase = CONNECT
             s = socket.socket(ai[0], socket.SOCK_STREAM)
             self._open(s, ai[-1])
@@ -210,7 +206,7 @@ class ReconnectingTCPClient(Session):
         # object, as the tutorial's loop (a recv() that finds nothing raises: no drain).
         buf = self._buf
         size = len(buf)
-        into = self._on_data_into is not None or not self._copy
+        into = self._into
         more = _DRAIN if into else 1
         while more:
             more -= 1

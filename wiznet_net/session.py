@@ -2,6 +2,8 @@
 # connection counts as healthy or idle, what a failure was, what the handler hears, what
 # happens to data sent while disconnected. The blocking client (client.py) and the
 # asyncio client (aio.py) are this plus their own sockets and waits.
+import socket
+
 from ._compat import clock as _clock, const, ticks_add, ticks_diff
 from .backoff import Backoff, check_int
 from .failure import CLOSED, LINK, NO_LINK, RECV, SEND, TIMEOUT, Failure, classify, errno_of
@@ -129,6 +131,7 @@ class Session:
         self._view = memoryview(self._buf)
         self._part = self._view
         self._copy = copy
+        self._into = self._on_data_into is not None or not copy  # read into the buffer
         self._clock = clock or _clock
         self._sock = None
         self._stopped = False
@@ -199,6 +202,14 @@ class Session:
             self.stats["last_failure"] = failure
             self._call(self._on_connect_failed, failure, None)
         return LINK_POLL_MS
+
+    def _resolve(self):
+        """The first getaddrinfo() entry for host:port. Resolved on every attempt: a
+        DHCP-assigned server may have moved."""
+        ai = socket.getaddrinfo(self.host, self.port, 0, socket.SOCK_STREAM)
+        if not ai:
+            raise OSError("no address for " + self.host)
+        return ai[0]
 
     def _due_in(self):
         return ticks_diff(self._next_at, self._clock.ticks_ms())
