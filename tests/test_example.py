@@ -18,7 +18,8 @@ class EchoExample(unittest.TestCase):
         status = os.system("MICROPYTHON='%s' %s %s/tools/demo.py --check > %s 2>&1" % (micropython, python, ROOT, LOG))
         with open(LOG) as f:
             log = f.read()
-        self.assertEqual(status, 0, "the demo failed; its transcript is in " + LOG)
+        failed = [line for line in log.splitlines() if "FAIL" in line]
+        self.assertEqual(status, 0, "the demo failed (%s); its transcript is in %s" % (failed, LOG))
         for line in (
             "board | Preparing to connect to computer...",
             "board | Connection failed or disconnected: refused in connect",
@@ -43,6 +44,7 @@ class EchoExample(unittest.TestCase):
         )
         with open(log_path) as f:
             log = f.read()
-        self.assertEqual(status, 0, "the async demo failed; its transcript is in " + log_path)
+        failed = [line for line in log.splitlines() if "FAIL" in line]
+        self.assertEqual(status, 0, "the async demo failed (%s); its transcript is in %s" % (failed, log_path))
         self.assertIn("board | Replied: b'Client echo: hello again'", log)
         self.assertIn("demo  | ok:   heartbeat kept its rhythm", log)
