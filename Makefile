@@ -19,7 +19,7 @@ MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
 # The tests that exercise the library itself (the .mpy build runs these too).
 CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio
 
-.PHONY: demo test env mpy test-mpy footprint dist docs package-json coverage bench ci clean
+.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean
 
 env: $(MICROPYTHON_DEP) $(UNITTEST)
 
@@ -60,6 +60,11 @@ test-mpy: env mpy
 
 footprint: env mpy
 	$(PYTHON) tools/footprint.py
+
+# 32-bit figures, close to a board's: needs tools/unix32.sh /path/to/micropython first
+footprint32: env mpy
+	MICROPYTHON=$(CURDIR)/build/unix32/micropython MICROPYTHON_FROZEN=$(CURDIR)/build/unix32/micropython-frozen \
+		$(PYTHON) tools/footprint.py
 
 # sdist and wheel (micropython-wiznet-net) in dist/, checked by twine; nothing is uploaded.
 dist: $(VENV)/.dev

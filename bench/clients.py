@@ -21,13 +21,22 @@ IPPROTO_TCP, TCP_NODELAY = 6, 1  # Linux numbers: every variant turns Nagle off 
 WARM, COUNT = 200, 1000  # alloc mode: messages before measuring, messages measured
 
 
+try:
+    from micropython import mem_total  # every byte ever allocated, freed or not
+except ImportError:
+
+    def mem_total():
+        return 0
+
+
 class Meter:
     """Counts messages; in alloc mode measures the heap allocated for COUNT of them with
-    the collector off (so every allocation shows in gc.mem_alloc())."""
+    the collector off (so every allocation shows in gc.mem_alloc()), and all that was
+    allocated meanwhile, freed again or not (call frames MicroPython puts on the heap)."""
 
     def __init__(self):
         self.n = 0
-        self.m0 = 0
+        self.m0 = self.t0 = 0
 
     def tick(self):
         self.n += 1
@@ -35,10 +44,12 @@ class Meter:
             gc.collect()
             gc.disable()
             self.m0 = gc.mem_alloc()
+            self.t0 = mem_total()
         elif self.n == WARM + COUNT:
+            total = mem_total() - self.t0
             used = gc.mem_alloc() - self.m0
             gc.enable()
-            print("ALLOC %.2f" % (used / COUNT))
+            print("ALLOC %.2f %.2f" % (used / COUNT, total / COUNT))
 
 
 meter = Meter() if mode == "alloc" else None

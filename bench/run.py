@@ -10,6 +10,7 @@ because this machine is shared and noisy; absolute numbers are context only.
 """
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -48,9 +49,9 @@ def _pin_client():
     os.sched_setaffinity(0, {1})
 
 
-def start_client(variant, mode, port, *extra, lib=None):
+def start_client(variant, mode, port, *extra, lib=None, wrap=()):
     env = dict(os.environ, MICROPYPATH=(lib or ROOT) + ":.frozen")
-    args = [MICROPYTHON, *HEAP, CLIENTS, variant, mode, str(port)] + [str(x) for x in extra]
+    args = [*wrap, MICROPYTHON, *HEAP, CLIENTS, variant, mode, str(port)] + [str(x) for x in extra]
     return subprocess.Popen(
         args,
         env=env,
@@ -73,9 +74,9 @@ def finish(proc, timeout=30):
 # -- 1. echo throughput ------------------------------------------------------------------
 
 
-def stream(variant, chunk, total, window=8):
+def stream(variant, chunk, total, window=8, wrap=()):
     ls, port = listener()
-    proc = start_client(variant, "echo", port, 1024)
+    proc = start_client(variant, "echo", port, 1024, wrap=wrap)
     ls.settimeout(10)
     conn, _ = ls.accept()
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -93,7 +94,9 @@ def stream(variant, chunk, total, window=8):
     seconds = time.perf_counter() - t0
     conn.close()
     ls.close()
-    finish(proc)
+    out = finish(proc, 120)
+    if wrap:
+        return out
     return total / seconds / 1e6
 
 
@@ -138,13 +141,17 @@ def pingpong(variant, count, size=32, mode="echo"):
     ls.close()
     out = finish(proc)
     rtts.sort()
-    alloc = [float(line.split()[1]) for line in out.splitlines() if line.startswith("ALLOC")]
+    alloc = [tuple(float(x) for x in line.split()[1:]) for line in out.splitlines() if line.startswith("ALLOC")]
     return rtts[len(rtts) // 2] / 1000, rtts[int(len(rtts) * 0.99)] / 1000, alloc[0] if alloc else None
 
 
 def latency():
     n = 2000 if QUICK else 10000
-    return {v: pingpong(v, n)[:2] for v in ("raw", "lib", "ceiling")}
+    runs = {v: [] for v in ("raw", "lib", "ceiling")}
+    for _ in range(3):  # interleaved; the run with the lowest median counts for each
+        for v in runs:
+            runs[v].append(pingpong(v, n)[:2])
+    return {v: min(r) for v, r in runs.items()}
 
 
 def allocation():
@@ -154,7 +161,7 @@ def allocation():
 # -- 4. footprint ---------------------------------------------------------------------------
 
 
-def example_runs(heap_kb, lib):
+def example_runs(heap_kb, lib, micropython=None):
     """Does examples/tcp_client_echo.py echo within a heap of heap_kb KiB?"""
     from pc_server import PCServer
 
@@ -165,7 +172,7 @@ def example_runs(heap_kb, lib):
     env = dict(os.environ, PC_IP="127.0.0.1", PC_PORT=str(port), MICROPYPATH=lib + ":.frozen")
     with tempfile.TemporaryDirectory() as empty:
         proc = subprocess.Popen(
-            [MICROPYTHON, "-X", "heapsize=%dK" % heap_kb, os.path.join(ROOT, "examples", "tcp_client_echo.py")],
+            [micropython or MICROPYTHON, "-X", "heapsize=%dK" % heap_kb, os.path.join(ROOT, "examples", "tcp_client_echo.py")],
             env=env,
             cwd=empty,
             stdout=subprocess.PIPE,
@@ -182,13 +189,13 @@ def example_runs(heap_kb, lib):
     return ok
 
 
-def smallest_example_heap(lib):
+def smallest_example_heap(lib, micropython=None):
     lo, hi = 8, 256
-    if not example_runs(hi, lib):
+    if not example_runs(hi, lib, micropython):
         return None
     while hi - lo > 2:
         mid = (lo + hi) // 2
-        if example_runs(mid, lib):
+        if example_runs(mid, lib, micropython):
             hi = mid
         else:
             lo = mid
@@ -198,13 +205,11 @@ def smallest_example_heap(lib):
 def footprint():
     import footprint as fp
 
-    mpy = os.path.join(ROOT, "build", "mpy")
     rows = []
-    for label, lib in ((".py", ROOT), (".mpy", mpy)):
-        if not os.path.isdir(os.path.join(lib, "wiznet_net")):
-            continue
-        retained, import_heap, client, _ = fp.measure(lib)
-        rows.append((label, retained, import_heap, client, smallest_example_heap(lib)))
+    for label, lib, micropython in fp.rows():
+        retained, import_heap, client, _ = fp.measure(lib, micropython)
+        with tempfile.TemporaryDirectory() as empty:  # frozen: nothing to import from
+            rows.append((label, retained, import_heap, client, smallest_example_heap(lib or empty, micropython)))
     return rows
 
 
@@ -255,6 +260,34 @@ def recovery():
     return rows
 
 
+# -- 6. interpreter work, counted -------------------------------------------------------------
+
+CALLGRIND = ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
+
+
+def instructions(variant, chunk, total):
+    """User-space instructions the board side executes to echo `total` bytes, less those
+    of a run that echoes nothing: counted by callgrind, so the same figure every run
+    whatever else the machine does (system calls count as one instruction each)."""
+
+    def count(n):
+        out = stream(variant, chunk, n, wrap=CALLGRIND)
+        for line in out.splitlines():
+            if "Collected :" in line:
+                return int(line.split(":")[-1])
+        raise SystemExit("bench: no instruction count from valgrind: %s" % out[-500:])
+
+    return (count(total) - count(0)) / (total / 1024)
+
+
+def interpreter_work():
+    if not shutil.which("valgrind"):
+        return None
+    total = 64 << 10 if QUICK else 256 << 10
+    return [(chunk, {v: instructions(v, chunk, total) for v in ("raw", "lib", "lib0", "ceiling")})
+            for chunk in (64, 1024, 8192)]
+
+
 # -- the table --------------------------------------------------------------------------------
 
 
@@ -277,17 +310,17 @@ def main():
             mb["lib"] / mb["raw"], mb["lib"] / mb["ceiling"], mb["lib0"] / mb["ceiling"]))
     out()
     lat = latency()
-    out("| 2. Round trip, 32 B, lockstep | median us | p99 us | median vs raw |")
+    out("| 2. Round trip, 32 B, lockstep (best of 3 runs of %d) | median us | p99 us | median vs raw |" % (2000 if QUICK else 10000))
     out("|---|---:|---:|---:|")
     for v, name in (("raw", "raw loop"), ("lib", "library"), ("ceiling", "ceiling")):
         out("| %s | %.0f | %.0f | %.2f |" % (name, lat[v][0], lat[v][1], lat[v][0] / lat["raw"][0]))
     out()
     alloc = allocation()
-    out("| 3. Heap allocated per message (32 B, gc off) | bytes |")
-    out("|---|---:|")
+    out("| 3. Heap allocated per message (32 B, gc off) | bytes kept | bytes allocated, freed again included |")
+    out("|---|---:|---:|")
     for v, name in (("raw", "raw loop: recv(1024) / send"), ("lib", "library, on_data (bytes)"),
                     ("lib0", "library, on_data_into + send(buf, n)"), ("ceiling", "ceiling")):
-        out("| %s | %s |" % (name, "%.1f" % alloc[v] if alloc[v] is not None else "?"))
+        out("| %s | %s |" % (name, "%.1f | %.1f" % alloc[v] if alloc[v] is not None else "? | ?"))
     out()
     out("| 4. Footprint | retained by import | smallest heap to import | one client | smallest heap for the echo example |")
     out("|---|---:|---:|---:|---:|")
@@ -300,6 +333,17 @@ def main():
     out("|---|---:|---:|---:|")
     for label, rec, due, over in recovery():
         out("| %s | %.0f | %.0f | %s |" % (label, rec, due, "%.1f %%" % (over * 100) if over is not None else "-"))
+    out()
+    work = interpreter_work()
+    if work is None:
+        out("6. Instructions per KiB echoed: skipped (valgrind is not installed)")
+    else:
+        out("| 6. Instructions per KiB echoed (callgrind; deterministic) | raw | library | zero-copy | ceiling | library / raw | zero-copy / ceiling |")
+        out("|---|---:|---:|---:|---:|---:|---:|")
+        for chunk, ins in work:
+            out("| %d B chunks | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f |" % (
+                chunk, ins["raw"], ins["lib"], ins["lib0"], ins["ceiling"],
+                ins["lib"] / ins["raw"], ins["lib0"] / ins["ceiling"]))
     os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
     with open(os.path.join(ROOT, "build", "bench.md"), "w") as f:
         f.write("\n".join(lines) + "\n")

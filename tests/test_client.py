@@ -6,8 +6,13 @@ import sys
 import time
 import unittest
 
-from support import FakeClock, Peer, Recorder, closed_port, lcg, listen, open_fds, poll_until, raises
+from support import FakeClock, Peer, Recorder, closed_port, lcg, listen, micropython_only, open_fds, poll_until, raises
 from wiznet_net import Backoff, Failure, ReconnectingTCPClient
+
+try:
+    from micropython import mem_total
+except ImportError:  # CPython (the coverage run): the test that needs it is skipped
+    mem_total = None
 
 
 SO_SNDBUF = 7  # Linux numbers; MicroPython's socket module does not name them
@@ -135,6 +140,38 @@ class Echo(Base):
         self.assertTrue(joined == blob, "got %d bytes, first difference matters" % len(joined))
         self.assertEqual(c.stats["bytes_out"], len(blob))
         self.assertTrue(waits[0] > 1, "the send should have waited for buffer room")
+
+    def test_nothing_is_allocated_between_the_read_and_the_handler(self):
+        # Not even a call frame freed again at once: MicroPython allocates a frame on the
+        # heap for any function needing more than 11 words (see session.py), and the
+        # functions between readinto() and on_data_into are kept under that.
+        micropython_only("micropython.mem_total() counts every allocation")
+        probe = AllocationProbe()
+        c = self.connect(handler=probe)
+        probe.readinto = c._readinto
+        c._readinto = probe.read
+        for i in range(5):
+            self.peer.send(b"x" * 100)
+            poll_until(c, lambda: len(probe.gaps) > i)
+        self.assertEqual(probe.gaps, [0] * 5)
+
+
+class AllocationProbe:
+    """Bytes allocated between a read and the handler call it leads to. A method, not a
+    closure: calling a closure may allocate by itself."""
+
+    def __init__(self):
+        self.readinto = None
+        self.after_read = 0
+        self.gaps = []
+
+    def read(self, buf):
+        n = self.readinto(buf)
+        self.after_read = mem_total()
+        return n
+
+    def on_data_into(self, client, buf, n):
+        self.gaps.append(mem_total() - self.after_read)
 
 
 class Failures(Base):
@@ -290,6 +327,21 @@ class Failures(Base):
                 break
         self.assertFalse(c.connected)
         self.assertIn(c.stats["last_failure"].kind, ("closed", "reset"))
+
+    def test_a_failure_the_handler_raises_itself_is_its_own(self):
+        # Only the Failure send() raised (and already handled) ends at the client; one a
+        # handler makes itself - a protocol check, say - propagates like any exception.
+        class Strict:
+            def on_data(self, client, data):
+                raise Failure("protocol", "recv", None, "test")
+
+        c = self.connect(handler=Strict())
+        before = open_fds()
+        self.peer.send(b"bad")
+        f = raises(Failure, poll_until, c, lambda: False)
+        self.assertEqual(f.kind, "protocol")
+        self.assertFalse(c.connected)
+        self.assertEqual(open_fds(), before - 1)
 
 
 class BackoffRules(Base):

@@ -12,7 +12,9 @@ Measured on the MicroPython unix port named by $MICROPYTHON (default: micropytho
 - aio: what `import wiznet_net.aio` adds on top (asyncio itself, which the firmware
   keeps frozen, is imported first and not counted).
 The unix port is 64-bit: a 32-bit board (RP2040/RP2350) needs noticeably less for the same
-objects (pointers are half the size).
+objects (pointers are half the size). For a board's figures, build a 32-bit unix port with
+tools/unix32.sh and run `make footprint32`: $MICROPYTHON is then that build, and
+$MICROPYTHON_FROZEN the same build with wiznet_net frozen in (a third row, "frozen").
 """
 import os
 import subprocess
@@ -38,8 +40,8 @@ print(b - a, d - b, f - e, wiznet_net.__file__)
 """
 
 
-def run(lib, code, heap=None):
-    cmd = [MICROPYTHON]
+def run(lib, code, heap=None, micropython=None):
+    cmd = [micropython or MICROPYTHON]
     if heap:
         cmd += ["-X", "heapsize=%d" % heap]
     env = dict(os.environ, MICROPYPATH=lib + ":.frozen")
@@ -48,27 +50,43 @@ def run(lib, code, heap=None):
         return subprocess.run(cmd + ["-c", code], env=env, capture_output=True, text=True, cwd=empty)
 
 
-def smallest_heap(lib, code, hi=256 * 1024):
+def smallest_heap(lib, code, hi=256 * 1024, micropython=None):
     lo = 1024
-    if run(lib, code, hi).returncode:
+    if run(lib, code, hi, micropython).returncode:
         return None
     while hi - lo > 1024:
         mid = (lo + hi) // 2 // 1024 * 1024
-        if run(lib, code, mid).returncode == 0:
+        if run(lib, code, mid, micropython).returncode == 0:
             hi = mid
         else:
             lo = mid
     return hi
 
 
-def measure(lib):
-    out = run(lib, RETAINED)
-    if out.returncode:
-        raise SystemExit("footprint: import failed from %s:\n%s%s" % (lib, out.stdout, out.stderr))
-    retained, client, aio, where = out.stdout.split()
-    if not where.startswith(lib):
-        raise SystemExit("footprint: imported %s, not from %s" % (where, lib))
-    return int(retained), smallest_heap(lib, "import wiznet_net"), int(client), int(aio)
+def measure(lib, micropython=None):
+    """lib: the folder to import wiznet_net from; None: the one frozen into `micropython`."""
+    frozen = lib is None
+    with tempfile.TemporaryDirectory() as empty:
+        lib = empty if frozen else lib
+        out = run(lib, RETAINED, micropython=micropython)
+        if out.returncode:
+            raise SystemExit("footprint: import failed from %s:\n%s%s" % (lib, out.stdout, out.stderr))
+        retained, client, aio, where = out.stdout.split()
+        if where.startswith("/") if frozen else not where.startswith(lib):
+            raise SystemExit("footprint: imported %s, not from %s" % (where, "the firmware" if frozen else lib))
+        heap = smallest_heap(lib, "import wiznet_net", micropython=micropython)
+    return int(retained), heap, int(client), int(aio)
+
+
+def rows():
+    """(label, lib, micropython) for each form of the library there is to measure."""
+    mpy_lib = os.path.join(ROOT, "build", "mpy")
+    found = [(".py", ROOT, None)]
+    if os.path.isdir(os.path.join(mpy_lib, "wiznet_net")):
+        found.append((".mpy", mpy_lib, None))
+    if os.environ.get("MICROPYTHON_FROZEN"):
+        found.append(("frozen", None, os.environ["MICROPYTHON_FROZEN"]))
+    return found
 
 
 def sizes(folder, ext):
@@ -88,9 +106,8 @@ def main():
     print()
     print("| as | retained by `import wiznet_net` | smallest heap for the import | one client instance | `import wiznet_net.aio` adds |")
     print("|---|---:|---:|---:|---:|")
-    rows = [(".py", ROOT)] + ([(".mpy", mpy_lib)] if mpy_sizes else [])
-    for label, lib in rows:
-        retained, heap, client, aio = measure(lib)
+    for label, lib, micropython in rows():
+        retained, heap, client, aio = measure(lib, micropython)
         print("| %s | %d B | %s | %d B | %d B |" % (
             label, retained, "%d KiB" % (heap // 1024) if heap else "?", client, aio))
 

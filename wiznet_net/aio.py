@@ -96,7 +96,7 @@ class AsyncReconnectingTCPClient(Session):
         total = len(data) if n is None else n
         s = self._sock
         if s is None:
-            self._not_connected(data if n is None else data[:n])
+            self._not_connected(data, total)
             return
         sent = 0
         deadline = None

@@ -40,7 +40,7 @@ class ReconnectingTCPClient(Session):
     - ``on_data(client, data)``: bytes arrived (``bytes``; with ``copy=False`` a
       ``memoryview`` into the receive buffer, valid only during the call).
     - ``on_data_into(client, buf, n)``: instead of ``on_data``: the first ``n`` bytes of
-      the client's own receive buffer ``buf``, valid only during the call. Allocates
+      the client's own receive buffer ``buf``, valid only during the call. Keeps
       nothing per message.
     - ``on_disconnect(client, failure)``: a connection ended; ``failure`` is a
       :class:`~wiznet_net.Failure`, or None for a clean close by the peer or stop().
@@ -111,20 +111,22 @@ class ReconnectingTCPClient(Session):
         :class:`~wiznet_net.Failure` (an OSError) with errno ENOTCONN is raised. If the
         connection fails meanwhile, it is dropped, a reconnect scheduled and the failure
         raised."""
-        total = len(data) if n is None else n
-        s = self._sock
-        if s is None:
-            self._not_connected(data if n is None else data[:n])
+        if n is None:
+            n = len(data)
+        if self._sock is None:
+            self._not_connected(data, n)
             return
-        sent = 0
-        deadline = None
-        while True:
-            sent = self._push(data, sent, total)
-            if sent == total:
-                return
-            if deadline is None:
-                deadline = ticks_add(self._clock.ticks_ms(), self.send_timeout_ms)
+        sent = self._push(data, 0, n)
+        if sent < n:
+            self._send_rest(data, sent, n)
+
+    def _send_rest(self, data, sent, total):
+        # The socket took part of it: wait for room, up to send_timeout_ms in all.
+        s = self._sock
+        deadline = ticks_add(self._clock.ticks_ms(), self.send_timeout_ms)
+        while sent < total:
             self._wait_writable(s, deadline)
+            sent = self._push(data, sent, total)
 
     def _wait_writable(self, s, deadline):
         left = ticks_diff(deadline, self._clock.ticks_ms())
@@ -185,6 +187,7 @@ class ReconnectingTCPClient(Session):
         s.connect(addr)
 
     def _nonblock(self, s):
+        self._part = self._view
         self._write = stream_writer(s)
         try:
             s.setblocking(False)
@@ -200,23 +203,16 @@ class ReconnectingTCPClient(Session):
         if not self._nonblocking:
             self._read_blocking()
             return
-        # on_data_into: readinto the preallocated buffer, nothing allocated; a read that
-        # fills it is followed by another at once (a few at most), so a burst is drained
-        # without a poll() per buffer. on_data: recv(), one system call and one bytes
-        # object, as the tutorial's loop (a recv() that finds nothing raises: no drain).
+        # readinto the preallocated buffer; a read that fills it is followed by another
+        # at once (a few at most), so a burst is drained without a poll() per buffer.
+        # on_data gets a bytes copy (as recv() would have made), on_data_into the buffer.
         buf = self._buf
         size = len(buf)
-        into = self._into
-        more = _DRAIN if into else 1
+        more = _DRAIN
         while more:
             more -= 1
-            data = None
             try:
-                if into:
-                    n = self._readinto(buf)
-                else:
-                    data = self._sock.recv(size)
-                    n = len(data)
+                n = self._readinto(buf)
             except OSError as e:
                 if errno_of(e) != _EAGAIN:
                     self._drop(classify(e, "recv", self._where))
@@ -226,7 +222,7 @@ class ReconnectingTCPClient(Session):
             if n == 0:  # the peer closed cleanly
                 self._drop(None)
                 return
-            self._received(n, data)
+            self._received(n)
             if n < size or self._sock is None:
                 return
 
@@ -240,11 +236,12 @@ class ReconnectingTCPClient(Session):
         n = len(data)
         if n == 0:
             self._drop(None)
-        elif self._on_data_into is not None:
+            return
+        if self._on_data_into is not None:
             self._view[:n] = data
-            self._received(n)
-        else:
-            self._received(n, data)
+        else:  # recv() made bytes already: _chunk() hands them on as they are
+            self._part = data
+        self._received(n)
 
     def _close(self):
         try:

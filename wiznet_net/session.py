@@ -131,7 +131,6 @@ class Session:
         self._view = memoryview(self._buf)
         self._part = self._view
         self._copy = copy
-        self._into = self._on_data_into is not None or not copy  # read into the buffer
         self._clock = clock or _clock
         self._sock = None
         self._stopped = False
@@ -239,6 +238,7 @@ class Session:
         self._up_at = self._last_rx = self._last_tx = now
         self._healthy = False
         self._timed = True
+        self._own = None
         self.stats["connects"] += 1
         self._call(self._on_connect)
 
@@ -271,28 +271,41 @@ class Session:
                 timeout_ms = left
         return timeout_ms if timeout_ms > 0 else 0
 
-    def _received(self, n, data=None):
-        """Account for n bytes received - ``data`` (bytes), or else the first n bytes of
-        the receive buffer - and hand them to the handler. Returns what the handler
-        returned (a coroutine, for the asyncio client)."""
+    # -- the path every message takes --------------------------------------------------
+    # MicroPython puts a call's frame on the heap (allocated, then freed on return) when
+    # it needs more than 11 words: arguments, locals, value stack and 3 per try block;
+    # "except ... as e" takes two blocks, so such a function always lands there. Hence
+    # the bare excepts below and the small helpers: between the read (which must tell
+    # EAGAIN from a reset) and send()'s write (which must classify a failure), a
+    # message allocates nothing, not even for a moment.
+
+    def _received(self, n):
+        """Account for n bytes received into the buffer and hand them to the handler.
+        Returns what the handler returned (a coroutine, for the asyncio client)."""
         if self.idle_timeout_ms is not None:
             self._last_rx = self._clock.ticks_ms()
         self.stats["bytes_in"] += n
         if not self._healthy:
             self._mark_healthy()
-        try:  # written out, not through _call(): no argument tuple on the hot path
-            if data is None:  # the first n bytes of the receive buffer
-                if self._on_data_into is not None:  # zero-copy: the buffer itself
-                    return self._on_data_into(self, self._buf, n)
-                data = self._part
-                if len(data) != n:
-                    data = self._part = self._view[:n]
-                if self._copy:
-                    data = bytes(data)
+        try:
+            if self._on_data_into is not None:  # zero-copy: the buffer itself
+                return self._on_data_into(self, self._buf, n)
             if self._on_data is not None:
-                return self._on_data(self, data)
-        except BaseException as e:
-            self._handler_raised(e)
+                return self._on_data(self, self._chunk(n))
+        except Failure:  # no "as e" (see above): _handler_failed() tells ours apart
+            if self._handler_failed(True):
+                raise
+        except:  # noqa: E722 - KeyboardInterrupt too: the socket is closed either way
+            if self._handler_failed(False):
+                raise
+
+    def _chunk(self, n):
+        """The first n bytes of the receive buffer as on_data gets them: a copy, or with
+        copy=False a view (the last one made is kept: messages repeat their sizes)."""
+        data = self._part
+        if len(data) != n:
+            data = self._part = self._view[:n]
+        return bytes(data) if self._copy else data
 
     def _push(self, data, sent, total):
         """Write as much of data[sent:total] as the socket takes now, without waiting;
@@ -306,14 +319,11 @@ class Session:
                 raise self._raise(self._drop(classify(e, SEND, self._where)))
             return sent
         if k:
-            self._sent(k)
+            self.stats["bytes_out"] += k
+            if self.heartbeat_ms is not None:
+                self._last_tx = self._clock.ticks_ms()
             return sent + k
         return sent
-
-    def _sent(self, n):
-        self.stats["bytes_out"] += n
-        if self.heartbeat_ms is not None:
-            self._last_tx = self._clock.ticks_ms()
 
     def _mark_healthy(self):
         self._healthy = True
@@ -323,11 +333,14 @@ class Session:
 
     # -- sending while disconnected ------------------------------------------------------
 
-    def _not_connected(self, data):
-        """send() without a connection: queue in the outbox if there is one, else raise."""
+    def _not_connected(self, data, n):
+        """send() without a connection: queue data[:n] in the outbox if there is one,
+        else raise."""
         outbox = self.outbox
         if outbox is None:
             raise self._raise(Failure(CLOSED, SEND, _ENOTCONN, self._where))
+        if n != len(data):
+            data = data[:n]
         try:
             dropped, nbytes = outbox.put(data)
         except Failure as f:  # policy "raise": the message was refused, and counted
@@ -370,13 +383,21 @@ class Session:
             self._handler_raised(e)
 
     def _handler_raised(self, e):
-        if e is self._own:  # our own send() failure, already handled: not a bug
+        if self._handler_failed(e is self._own):
+            raise e
+
+    def _handler_failed(self, ours):
+        """A handler raised; returns whether that goes on to the caller. ``ours``: it is
+        (or, from _received, may be) the Failure send() raised and handled already -
+        the connection is dropped and rescheduled, so it ends here. Anything else is a
+        bug in the handler: the socket is closed first, so a bug never leaks one."""
+        if ours and self._own is not None:
             self._own = None
-            return
-        if self._sock is not None:  # close first, so a bug never leaks a socket
+            return False
+        if self._sock is not None:
             self._close()
             self._schedule()
-        raise e
+        return True
 
     def _close(self):
         s = self._sock
