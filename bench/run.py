@@ -23,6 +23,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "examples"))
 MICROPYTHON = os.environ.get("MICROPYTHON", "micropython")
+if os.sep in MICROPYTHON:  # a path: keep it valid where the measurements change directory
+    MICROPYTHON = os.path.abspath(MICROPYTHON)
 QUICK = "--quick" in sys.argv
 # The board side gets the heap of a board (an RP2040 has about 190 KB free), not the unix
 # port's 2 MB: allocation costs in MicroPython grow with the heap it has to search.

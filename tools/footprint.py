@@ -23,6 +23,8 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON = os.environ.get("MICROPYTHON", "micropython")
+if os.sep in MICROPYTHON:  # a path: keep it valid where the measurements change directory
+    MICROPYTHON = os.path.abspath(MICROPYTHON)
 
 RETAINED = """
 import gc
