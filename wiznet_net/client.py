@@ -63,7 +63,6 @@ class ReconnectingTCPClient(Session):
 
     # Looked up once per message: found here, a lookup stops one class earlier.
     _received = Session._received
-    _push = Session._push
 
     def __init__(self, host, port, handler, *args, **options):
         super().__init__(host, port, handler, *args, **options)
@@ -117,20 +116,28 @@ class ReconnectingTCPClient(Session):
         raised."""
         if n is None:
             n = len(data)
-        if self._sock is None:
+        s = self._sock
+        if s is None:
             self._not_connected(data, n)
             return
-        sent = self._push(data, 0, n)
-        if sent < n:
-            self._send_rest(data, sent, n)
-
-    def _send_rest(self, data, sent, total):
-        # The socket took part of it: wait for room, up to send_timeout_ms in all.
-        s = self._sock
-        deadline = ticks_add(self._clock.ticks_ms(), self.send_timeout_ms)
-        while sent < total:
-            self._wait_writable(s, deadline)
-            sent = self._push(data, sent, total)
+        # Written out rather than through Session._push(): one call fewer per message,
+        # and this frame (on the heap, because of the except ... as) is the only one.
+        sent = 0
+        deadline = None
+        while sent < n:  # nothing for n == 0: the chip stack refuses empty sends
+            try:
+                k = self._write(data, sent, n - sent)
+            except OSError as e:
+                k = self._write_failed(e)
+            if k:
+                sent += k
+                self.stats["bytes_out"] += k
+                if self.heartbeat_ms is not None:
+                    self._last_tx = self._clock.ticks_ms()
+            else:  # the socket is full: wait for room, send_timeout_ms in all
+                if deadline is None:
+                    deadline = ticks_add(self._clock.ticks_ms(), self.send_timeout_ms)
+                self._wait_writable(s, deadline)
 
     def _wait_writable(self, s, deadline):
         left = ticks_diff(deadline, self._clock.ticks_ms())

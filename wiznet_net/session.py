@@ -315,15 +315,23 @@ class Session:
         try:
             k = self._write(data, sent, total - sent)
         except OSError as e:
-            if errno_of(e) != _EAGAIN:
-                raise self._raise(self._drop(classify(e, SEND, self._where)))
-            return sent
+            k = self._write_failed(e)
         if k:
-            self.stats["bytes_out"] += k
-            if self.heartbeat_ms is not None:
-                self._last_tx = self._clock.ticks_ms()
+            self._sent(k)
             return sent + k
         return sent
+
+    def _write_failed(self, e):
+        """A write raised e: EAGAIN (the socket is full) is 0 bytes written; anything
+        else drops the connection and raises the classified failure."""
+        if errno_of(e) != _EAGAIN:
+            raise self._raise(self._drop(classify(e, SEND, self._where)))
+        return 0
+
+    def _sent(self, k):
+        self.stats["bytes_out"] += k
+        if self.heartbeat_ms is not None:
+            self._last_tx = self._clock.ticks_ms()
 
     def _mark_healthy(self):
         self._healthy = True
