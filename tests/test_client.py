@@ -143,8 +143,8 @@ class Echo(Base):
 
     def test_nothing_is_allocated_between_the_read_and_the_handler(self):
         # Not even a call frame freed again at once: MicroPython allocates a frame on the
-        # heap for any function needing more than 11 words (see session.py), and the
-        # functions between readinto() and on_data_into are kept under that.
+        # heap for any function needing more than 11 words (see session.py); the read
+        # and the handler call are made from the same one, so nothing comes between.
         micropython_only("micropython.mem_total() counts every allocation")
         probe = AllocationProbe()
         c = self.connect(handler=probe)

@@ -10,7 +10,7 @@ import select
 import socket
 
 from ._compat import const, stream_reader, stream_writer, ticks_add, ticks_diff
-from .failure import CLOSED, CONNECT, DNS, RECV, SEND, TIMEOUT, Failure, classify, errno_of
+from .failure import CLOSED, CONNECT, DNS, SEND, TIMEOUT, Failure, classify, errno_of
 from .session import Session
 
 _EAGAIN = const(11)
@@ -202,18 +202,7 @@ class AsyncReconnectingTCPClient(Session):
                 return
         if self._sock is not s:
             return
-        try:
-            n = self._readinto(self._buf)
-        except OSError as e:
-            if errno_of(e) != _EAGAIN:
-                self._drop(classify(e, RECV, self._where))
-            return
-        if n is None:
-            return
-        if n == 0:
-            self._drop(None)
-            return
-        result = self._received(n)
+        result = self._drain(1)  # one read: a coroutine handler is awaited before the next
         if _awaitable(result):
             await self._await_handler(result)
 

@@ -6,10 +6,9 @@ import select
 import socket
 
 from ._compat import const, stream_reader, stream_writer, ticks_add, ticks_diff
-from .failure import CONNECT, DNS, SEND, TIMEOUT, TLS, Failure, classify, errno_of
+from .failure import CONNECT, DNS, SEND, TIMEOUT, TLS, Failure, classify
 from .session import Session
 
-_EAGAIN = const(11)
 _ETIMEDOUT = const(110)
 _RUN_STEP_MS = const(1000)  # run() wakes at least this often to check its timers
 _DRAIN = const(4)  # reads in a row while each one fills the buffer
@@ -61,8 +60,8 @@ class ReconnectingTCPClient(Session):
     :meth:`poll` / :meth:`run`; the next attempt waits one backoff step.
     """
 
-    # Looked up once per message: found here, a lookup stops one class earlier.
-    _received = Session._received
+    # Looked up on every wake-up: found here, a lookup stops one class earlier.
+    _drain = Session._drain
 
     def __init__(self, host, port, handler, *args, **options):
         super().__init__(host, port, handler, *args, **options)
@@ -91,7 +90,7 @@ class ReconnectingTCPClient(Session):
             wait = self._timers(timeout_ms) if self._timed else timeout_ms
             if wait >= 0:
                 for _ in self._wait(wait):
-                    self._read()
+                    self._drain(_DRAIN if self._nonblocking else 1)
                     break
             return self._sock is not None
         if self._stopped:
@@ -204,55 +203,23 @@ class ReconnectingTCPClient(Session):
             s.setblocking(False)
         except OSError:  # chip-stack driver: reads wait on poll(), then recv(); writes block
             self._nonblocking = False
+            self._readinto = self._recv_into
             return
         self._nonblocking = True
         self._readinto = stream_reader(s)
 
     # -- connected ------------------------------------------------------------------
 
-    def _read(self):
-        if not self._nonblocking:
-            self._read_blocking()
-            return
-        # readinto the preallocated buffer; a read that fills it is followed by another
-        # at once (a few at most), so a burst is drained without a poll() per buffer.
-        # on_data gets a bytes copy (as recv() would have made), on_data_into the buffer.
-        buf = self._buf
-        size = len(buf)
-        more = _DRAIN
-        while more:
-            more -= 1
-            try:
-                n = self._readinto(buf)
-            except OSError as e:
-                if errno_of(e) != _EAGAIN:
-                    self._drop(classify(e, "recv", self._where))
-                return
-            if n is None:  # woken, but nothing to read after all
-                return
-            if n == 0:  # the peer closed cleanly
-                self._drop(None)
-                return
-            self._received(n)
-            if n < size or self._sock is None:
-                return
-
-    def _read_blocking(self):
-        # Chip-stack driver: poll() said readable, recv() returns what is there.
-        try:
-            data = self._sock.recv(len(self._buf))
-        except OSError as e:
-            self._drop(classify(e, "recv", self._where))
-            return
+    def _recv_into(self, buf):
+        # Chip-stack driver: poll() said readable, recv() returns what is there (one read
+        # per wake-up: another would block). The bytes it made go to on_data as they are.
+        data = self._sock.recv(len(buf))
         n = len(data)
-        if n == 0:
-            self._drop(None)
-            return
         if self._on_data_into is not None:
             self._view[:n] = data
-        else:  # recv() made bytes already: _chunk() hands them on as they are
-            self._part = data
-        self._received(n)
+        else:
+            self._part = data  # _chunk() hands it on without another copy
+        return n
 
     def _close(self):
         try:

@@ -274,30 +274,44 @@ class Session:
     # -- the path every message takes --------------------------------------------------
     # MicroPython puts a call's frame on the heap (allocated, then freed on return) when
     # it needs more than 11 words: arguments, locals, value stack and 3 per try block;
-    # "except ... as e" takes two blocks, so such a function always lands there. Hence
-    # the bare excepts below and the small helpers: between the read (which must tell
-    # EAGAIN from a reset) and send()'s write (which must classify a failure), a
-    # message allocates nothing, not even for a moment.
+    # "except ... as e" takes two blocks, so such a function always lands there. The
+    # read must tell EAGAIN from a reset and send() must classify a failed write, so
+    # each takes one such frame; everything a message passes through between them is
+    # written out in _drain() or kept small (_chunk).
 
-    def _received(self, n):
-        """Account for n bytes received into the buffer and hand them to the handler.
-        Returns what the handler returned (a coroutine, for the asyncio client)."""
-        if self.idle_timeout_ms is not None:
-            self._last_rx = self._clock.ticks_ms()
-        self.stats["bytes_in"] += n
-        if not self._healthy:
-            self._mark_healthy()
-        try:
-            if self._on_data_into is not None:  # zero-copy: the buffer itself
-                return self._on_data_into(self, self._buf, n)
-            if self._on_data is not None:
-                return self._on_data(self, self._chunk(n))
-        except Failure:  # no "as e" (see above): _handler_failed() tells ours apart
-            if self._handler_failed(True):
-                raise
-        except:  # noqa: E722 - KeyboardInterrupt too: the socket is closed either way
-            if self._handler_failed(False):
-                raise
+    def _drain(self, reads):
+        """Read into the buffer and hand each read to the handler: up to ``reads`` reads
+        while they fill the buffer, so a burst needs no wait per buffer. Returns what the
+        handler returned last (a coroutine, for the asyncio client: it reads once)."""
+        buf = self._buf
+        result = None
+        while reads:
+            reads -= 1
+            try:
+                n = self._readinto(buf)
+            except OSError as e:
+                if errno_of(e) != _EAGAIN:
+                    self._drop(classify(e, RECV, self._where))
+                return None
+            if not n:  # None: woken, but nothing to read after all; 0: the peer closed
+                if n == 0:
+                    self._drop(None)
+                return None
+            if self.idle_timeout_ms is not None:
+                self._last_rx = self._clock.ticks_ms()
+            self.stats["bytes_in"] += n
+            if not self._healthy:
+                self._mark_healthy()
+            try:
+                if self._on_data_into is not None:  # zero-copy: the buffer itself
+                    result = self._on_data_into(self, buf, n)
+                elif self._on_data is not None:
+                    result = self._on_data(self, self._chunk(n))
+            except BaseException as e:
+                self._handler_raised(e)
+            if n < len(buf) or self._sock is None:
+                break
+        return result
 
     def _chunk(self, n):
         """The first n bytes of the receive buffer as on_data gets them: a copy, or with
@@ -391,21 +405,13 @@ class Session:
             self._handler_raised(e)
 
     def _handler_raised(self, e):
-        if self._handler_failed(e is self._own):
-            raise e
-
-    def _handler_failed(self, ours):
-        """A handler raised; returns whether that goes on to the caller. ``ours``: it is
-        (or, from _received, may be) the Failure send() raised and handled already -
-        the connection is dropped and rescheduled, so it ends here. Anything else is a
-        bug in the handler: the socket is closed first, so a bug never leaks one."""
-        if ours and self._own is not None:
+        if e is self._own:  # our own send() failure, already handled: not a bug
             self._own = None
-            return False
-        if self._sock is not None:
+            return
+        if self._sock is not None:  # close first, so a bug never leaks a socket
             self._close()
             self._schedule()
-        return True
+        raise e
 
     def _close(self):
         s = self._sock
