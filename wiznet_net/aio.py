@@ -58,7 +58,7 @@ class AsyncReconnectingTCPClient(Session):
         self.start()
         self._task = asyncio.current_task()
         try:
-            while not self._stopped:
+            while not self.stopped:
                 if self._sock is None:
                     await self._disconnected_step()
                 else:
@@ -66,7 +66,7 @@ class AsyncReconnectingTCPClient(Session):
                 if self._defer:
                     await self._run_deferred()
         except asyncio.CancelledError:
-            if not self._stopped:  # cancelled from outside: the caller wants it to end
+            if not self.stopped:  # cancelled from outside: the caller wants it to end
                 raise
             await self._run_deferred()  # stop() from another task: its on_disconnect
         finally:

@@ -14,6 +14,13 @@ _RUN_STEP_MS = const(1000)  # run() wakes at least this often to check its timer
 _DRAIN = const(4)  # reads in a row while each one fills the buffer
 
 
+# The message path calls these as plain functions: `self._push` would first miss in the
+# instance's attribute table, and MicroPython grows that table only when it is full, so
+# with a client's four dozen attributes a miss probes nearly every slot.
+_drain = Session._drain
+_push = Session._push
+
+
 def wrap_tls(ctx, sock, server_hostname):
     """Wrap a connected socket in TLS. ``ctx`` is an SSLContext, or True for an
     encrypted but *unauthenticated* connection (no certificate check)."""
@@ -58,10 +65,13 @@ class ReconnectingTCPClient(Session):
 
     An exception raised by a handler closes the socket and propagates out of
     :meth:`poll` / :meth:`run`; the next attempt waits one backoff step.
-    """
 
-    # Looked up on every wake-up: found here, a lookup stops one class earlier.
-    _drain = Session._drain
+    Attributes to read: ``connected`` (bool); ``socket`` (the connected socket or None,
+    for socket options the library does not set - reading from, writing to or closing
+    it is the client's job); ``stopped`` (True after :meth:`stop`, so ``on_disconnect``
+    can tell a stop from a close); ``stats`` (a dict: connects, connect_failures,
+    disconnects, bytes_in, bytes_out, last_failure, dropped, dropped_bytes).
+    """
 
     def __init__(self, host, port, handler, *args, **options):
         super().__init__(host, port, handler, *args, **options)
@@ -69,6 +79,9 @@ class ReconnectingTCPClient(Session):
         self._wait = getattr(self._poller, "ipoll", self._poller.poll)  # ipoll allocates nothing
         self._readinto = self._write = None
         self._nonblocking = True
+        # Handlers call client.send() for every message: found among the instance's own
+        # attributes, not after a miss there (see the note above wrap_tls).
+        self.send = self.send
 
     # -- the loop -------------------------------------------------------------------
 
@@ -80,8 +93,9 @@ class ReconnectingTCPClient(Session):
         (a TLS certificate error). A later ``run()`` starts again.
         """
         self.start()
-        while not self._stopped:
-            self.poll(_RUN_STEP_MS)
+        poll = self.poll  # one lookup, not one per step (see the note above wrap_tls)
+        while not self.stopped:
+            poll(_RUN_STEP_MS)
 
     def poll(self, timeout_ms=0):
         """Do one step of work, waiting at most ``timeout_ms`` (a connect attempt may take
@@ -90,10 +104,10 @@ class ReconnectingTCPClient(Session):
             wait = self._timers(timeout_ms) if self._timed else timeout_ms
             if wait >= 0:
                 for _ in self._wait(wait):
-                    self._drain(_DRAIN if self._nonblocking else 1)
+                    _drain(self, _DRAIN if self._nonblocking else 1)
                     break
             return self._sock is not None
-        if self._stopped:
+        if self.stopped:
             return False
         wait = self._link_wait() or self._due_in()
         if wait > 0:
@@ -115,28 +129,20 @@ class ReconnectingTCPClient(Session):
         raised."""
         if n is None:
             n = len(data)
-        s = self._sock
-        if s is None:
+        if self._sock is None:
             self._not_connected(data, n)
             return
-        # Written out rather than through Session._push(): one call fewer per message,
-        # and this frame (on the heap, because of the except ... as) is the only one.
-        sent = 0
-        deadline = None
-        while sent < n:  # nothing for n == 0: the chip stack refuses empty sends
-            try:
-                k = self._write(data, sent, n - sent)
-            except OSError as e:
-                k = self._write_failed(e)
-            if k:
-                sent += k
-                self.stats["bytes_out"] += k
-                if self.heartbeat_ms is not None:
-                    self._last_tx = self._clock.ticks_ms()
-            else:  # the socket is full: wait for room, send_timeout_ms in all
-                if deadline is None:
-                    deadline = ticks_add(self._clock.ticks_ms(), self.send_timeout_ms)
-                self._wait_writable(s, deadline)
+        sent = _push(self, data, 0, n)
+        if sent < n:
+            self._send_rest(data, sent, n)
+
+    def _send_rest(self, data, sent, total):
+        # The socket took part of it: wait for room, up to send_timeout_ms in all.
+        s = self._sock
+        deadline = ticks_add(self._clock.ticks_ms(), self.send_timeout_ms)
+        while sent < total:
+            self._wait_writable(s, deadline)
+            sent = _push(self, data, sent, total)
 
     def _wait_writable(self, s, deadline):
         left = ticks_diff(deadline, self._clock.ticks_ms())

@@ -54,6 +54,16 @@ def _check_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf
         raise TypeError("tls: expected True or an SSLContext, got %r" % (tls,))
 
 
+def _chunk(client, n):
+    """The first n bytes of the receive buffer as on_data gets them: a copy, or with
+    copy=False a view (the last one made is kept: messages repeat their sizes). A plain
+    function: see client.py on method lookups in the message path."""
+    data = client._part
+    if len(data) != n:
+        data = client._part = client._view[:n]
+    return bytes(data) if client._copy else data
+
+
 class Session:
     """The part of a reconnecting TCP client that is the same for every transport.
     See :class:`~wiznet_net.ReconnectingTCPClient` for the arguments."""
@@ -132,8 +142,11 @@ class Session:
         self._part = self._view
         self._copy = copy
         self._clock = clock or _clock
-        self._sock = None
-        self._stopped = False
+        # Plain attributes, not properties: a class with a property makes MicroPython look
+        # through the classes on every attribute store, the message path's included.
+        self._sock = self.socket = None
+        self.connected = False
+        self.stopped = False
         self._link_down = False
         self._failures = 0  # consecutive failed attempts, for max_attempts
         self._next_at = self._clock.ticks_ms()
@@ -152,28 +165,13 @@ class Session:
             "dropped_bytes": 0,
         }
 
-    @property
-    def connected(self):
-        return self._sock is not None
-
-    @property
-    def socket(self):
-        """The connected socket, or None: for socket options the library does not set
-        (``setsockopt``). Reading from, writing to or closing it is the client's job."""
-        return self._sock
-
-    @property
-    def stopped(self):
-        """True after :meth:`stop` (so ``on_disconnect`` can tell a stop from a close)."""
-        return self._stopped
-
     def start(self):
         """Undo :meth:`stop`: the client works again (``run()`` calls this)."""
-        self._stopped = False
+        self.stopped = False
 
     def stop(self):
         """Close the connection (``on_disconnect(client, None)``) and stop."""
-        self._stopped = True
+        self.stopped = True
         if self._sock is not None:
             self._close()
             self._call(self._on_disconnect, None)
@@ -219,7 +217,7 @@ class Session:
         stats["last_failure"] = failure
         self._failures += 1
         if not failure.retryable or (self.max_attempts and self._failures >= self.max_attempts):
-            self._stopped = True
+            self.stopped = True
             self._failures = 0
             self._call(self._on_connect_failed, failure, None)
             raise failure
@@ -233,7 +231,8 @@ class Session:
 
     def _connected(self, sock):
         now = self._clock.ticks_ms()
-        self._sock = sock
+        self._sock = self.socket = sock
+        self.connected = True
         self._failures = 0
         self._up_at = self._last_rx = self._last_tx = now
         self._healthy = False
@@ -284,6 +283,8 @@ class Session:
         while they fill the buffer, so a burst needs no wait per buffer. Returns what the
         handler returned last (a coroutine, for the asyncio client: it reads once)."""
         buf = self._buf
+        into = self._on_data_into  # loaded once per wake-up, not once per read
+        stats = self.stats
         result = None
         while reads:
             reads -= 1
@@ -299,27 +300,19 @@ class Session:
                 return None
             if self.idle_timeout_ms is not None:
                 self._last_rx = self._clock.ticks_ms()
-            self.stats["bytes_in"] += n
+            stats["bytes_in"] += n
             if not self._healthy:
                 self._mark_healthy()
             try:
-                if self._on_data_into is not None:  # zero-copy: the buffer itself
-                    result = self._on_data_into(self, buf, n)
+                if into is not None:  # zero-copy: the buffer itself
+                    result = into(self, buf, n)
                 elif self._on_data is not None:
-                    result = self._on_data(self, self._chunk(n))
+                    result = self._on_data(self, _chunk(self, n))
             except BaseException as e:
                 self._handler_raised(e)
             if n < len(buf) or self._sock is None:
                 break
         return result
-
-    def _chunk(self, n):
-        """The first n bytes of the receive buffer as on_data gets them: a copy, or with
-        copy=False a view (the last one made is kept: messages repeat their sizes)."""
-        data = self._part
-        if len(data) != n:
-            data = self._part = self._view[:n]
-        return bytes(data) if self._copy else data
 
     def _push(self, data, sent, total):
         """Write as much of data[sent:total] as the socket takes now, without waiting;
@@ -329,23 +322,15 @@ class Session:
         try:
             k = self._write(data, sent, total - sent)
         except OSError as e:
-            k = self._write_failed(e)
-        if k:
-            self._sent(k)
-            return sent + k
-        return sent
-
-    def _write_failed(self, e):
-        """A write raised e: EAGAIN (the socket is full) is 0 bytes written; anything
-        else drops the connection and raises the classified failure."""
-        if errno_of(e) != _EAGAIN:
-            raise self._raise(self._drop(classify(e, SEND, self._where)))
-        return 0
-
-    def _sent(self, k):
+            if errno_of(e) != _EAGAIN:
+                raise self._raise(self._drop(classify(e, SEND, self._where)))
+            return sent
+        if not k:  # the socket is full
+            return sent
         self.stats["bytes_out"] += k
         if self.heartbeat_ms is not None:
             self._last_tx = self._clock.ticks_ms()
+        return sent + k
 
     def _mark_healthy(self):
         self._healthy = True
@@ -415,7 +400,8 @@ class Session:
 
     def _close(self):
         s = self._sock
-        self._sock = None
+        self._sock = self.socket = None
+        self.connected = False
         self.stats["disconnects"] += 1
         try:
             s.close()
