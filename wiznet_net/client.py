@@ -203,7 +203,7 @@ class ReconnectingTCPClient(Session):
         s.connect(addr)
 
     def _nonblock(self, s):
-        self._part = self._view
+        self._part = self._view  # (_recv_into may have left recv()'s bytes there)
         self._write = stream_writer(s)
         try:
             s.setblocking(False)
