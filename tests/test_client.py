@@ -554,6 +554,17 @@ class Arguments(Base):
             self.assertIn(name, str(e))
         self.assertEqual(open_fds(), before)
 
+    def test_the_checks_are_not_kept_in_memory(self):
+        # They run once per object: wiznet_net._checks is loaded for the constructor and
+        # dropped after it, whether the arguments passed or not.
+        import wiznet_net
+
+        ReconnectingTCPClient("127.0.0.1", 80, Recorder(), backoff=Backoff())
+        raises(ValueError, ReconnectingTCPClient, "127.0.0.1", 0, Recorder())
+        raises(ValueError, Backoff, initial_ms=0)
+        self.assertFalse("wiznet_net._checks" in sys.modules)
+        self.assertFalse(hasattr(wiznet_net, "_checks"))
+
     def test_rand_injection_makes_delays_reproducible(self):
         runs = []
         for _ in range(2):

@@ -130,6 +130,36 @@ class FailureObject(unittest.TestCase):
             hint = classify(OSError(code), phase).hint
             self.assertTrue(len(hint) > 20 and "%s" not in hint, hint)
 
+    def test_hint_texts_are_not_kept_in_memory(self):
+        # Read when asked for, then dropped: the texts are not resident on a board.
+        import sys
+
+        import wiznet_net
+
+        f = classify(OSError(104), "connect", "pc:1")
+        self.assertFalse("wiznet_net._hints" in sys.modules)
+        self.assertIn("pc:1", f.hint)
+        self.assertIn("pc:1", f.hint)  # made once, kept by the Failure
+        self.assertFalse("wiznet_net._hints" in sys.modules)
+        self.assertFalse(hasattr(wiznet_net, "_hints"))
+
+    def test_hint_when_the_texts_cannot_be_loaded(self):
+        # No RAM left for them (or _hints.py was not copied): still a hint, not a crash.
+        from wiznet_net import failure
+
+        def no_memory(*args):
+            raise MemoryError
+
+        saved = failure.call_cold
+        failure.call_cold = no_memory
+        try:
+            f = classify(OSError(104), "connect", "pc:1")
+            self.assertEqual(f.hint, "see failure.kind and failure.errno")
+            self.assertEqual(f.kind, "refused")
+        finally:
+            failure.call_cold = saved
+        self.assertIn("pc:1", f.hint)  # asked again once the RAM is there
+
     def test_failure_passes_through(self):
         f = Failure("reset", "recv", 104)
         self.assertIs(classify(f, "connect"), f)

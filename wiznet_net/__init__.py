@@ -5,6 +5,7 @@
 
 __version__ = "0.1.0"
 
+from ._compat import call_cold
 from .backoff import Backoff
 from .client import ReconnectingTCPClient
 from .failure import Failure, classify
@@ -17,18 +18,4 @@ def nic(*args, **kwargs):
     loaded for this call and dropped after it - about 9 KB of heap the application gets
     back - unless ``wiznet_net.ethernet`` was imported by other code already.
     """
-    import sys
-
-    name = __name__ + ".ethernet"
-    loaded = name in sys.modules
-    from . import ethernet
-
-    try:
-        return ethernet.nic(*args, **kwargs)
-    finally:
-        if not loaded:
-            sys.modules.pop(name, None)
-            try:
-                delattr(sys.modules[__name__], "ethernet")
-            except AttributeError:
-                pass
+    return call_cold("ethernet", "nic", *args, **kwargs)

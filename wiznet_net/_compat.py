@@ -59,3 +59,22 @@ except ImportError:  # ports built without random.random()
 
     def default_rand():
         return getrandbits(24) / 16777216
+
+
+def call_cold(module, function, *args, **kwargs):
+    """``wiznet_net.<module>.<function>(*args, **kwargs)``, with the module loaded for
+    this call only (unless other code imported it already). Code that runs once per
+    object or per boot - argument checks, the Ethernet bring-up - then gives its RAM
+    back to the application instead of keeping it for the life of the program."""
+    name = "wiznet_net." + module
+    loaded = name in sys.modules
+    mod = __import__(name, None, None, (function,))
+    try:
+        return getattr(mod, function)(*args, **kwargs)
+    finally:
+        if not loaded:
+            sys.modules.pop(name, None)
+            try:  # the import also set it as an attribute of the package
+                delattr(sys.modules["wiznet_net"], module)
+            except (AttributeError, KeyError):
+                pass

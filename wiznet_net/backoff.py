@@ -1,15 +1,7 @@
 # How long to wait before the next connection attempt. A fixed 2 s retry hammers a dead
 # server forever and makes a fleet of devices reconnect in lockstep after an outage;
 # exponential growth with a cap spreads the load, jitter breaks the lockstep.
-from ._compat import default_rand
-
-
-def check_int(name, value, minimum):
-    """Raise TypeError unless value is an int, ValueError unless it is >= minimum."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError("%s: expected an int, got %r" % (name, value))
-    if value < minimum:
-        raise ValueError("%s: expected >= %d, got %d" % (name, minimum, value))
+from ._compat import call_cold, default_rand
 
 
 class Backoff:
@@ -30,17 +22,7 @@ class Backoff:
     """
 
     def __init__(self, initial_ms=500, factor=2, max_ms=30000, jitter=1.0, stable_ms=10000, rand=None):
-        check_int("initial_ms", initial_ms, 1)
-        check_int("max_ms", max_ms, initial_ms)
-        check_int("stable_ms", stable_ms, 0)
-        if not isinstance(factor, (int, float)) or isinstance(factor, bool):
-            raise TypeError("factor: expected a number, got %r" % (factor,))
-        if factor < 1:
-            raise ValueError("factor: expected >= 1, got %r" % (factor,))
-        if not isinstance(jitter, (int, float)) or not 0 <= jitter <= 1:
-            raise ValueError("jitter: expected a number from 0.0 to 1.0, got %r" % (jitter,))
-        if rand is not None and not callable(rand):
-            raise TypeError("rand: expected a function returning a float in [0, 1), got %r" % (rand,))
+        call_cold("_checks", "backoff_args", initial_ms, factor, max_ms, jitter, stable_ms, rand)
         self.initial_ms = initial_ms
         self.factor = factor
         self.max_ms = max_ms

@@ -2,8 +2,7 @@
 # static, and a bounded wait that says what is missing (cable or lease) when it gives up.
 # network and machine are imported inside nic(): the module imports anywhere, and tests
 # can put fake board modules in sys.modules.
-from ._compat import clock as _clock, ticks_diff
-from .backoff import check_int
+from ._compat import call_cold, clock as _clock, ticks_diff
 from .failure import LINK, NO_LINK, TIMEOUT, Failure
 
 # The pin maps. "spi": the W5x00/W6100-EVB-Pico(2) boards (hardware SPI0).
@@ -129,7 +128,7 @@ def nic(
     Where the firmware has no WIZnet driver (the unix port), returns a :class:`HostNIC`.
     """
     # Every argument is checked before any hardware is touched.
-    check_int("timeout_ms", timeout_ms, 1)
+    call_cold("_checks", "check_int", "timeout_ms", timeout_ms, 1)
     if dhcp is None:
         dhcp = ip is None
     if dhcp and ip is not None:

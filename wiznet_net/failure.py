@@ -2,6 +2,7 @@
 # "nothing listens there" on lwIP, 104 once connected means "the peer reset us", and the
 # WIZnet chip-stack driver reuses small numbers (4, 7, 13) for its own SOCKERR_* codes.
 # classify() reads the code together with the phase it happened in.
+from ._compat import call_cold
 
 # Phases
 DNS = "dns"
@@ -33,22 +34,6 @@ _UNREACHABLE = (113, 101, 118)  # EHOSTUNREACH, ENETUNREACH, EHOSTDOWN
 _CLOSED = (32, 9, 107)  # EPIPE, EBADF, ENOTCONN
 _NO_MEMORY = (12, 105)  # ENOMEM, ENOBUFS
 
-_HINTS = {
-    REFUSED: "nothing listens on %s - is the server started and the port right?",
-    RESET: "%s reset the connection (server restarted, crashed or a firewall cut it)",
-    TIMEOUT: "no answer from %s in time - is the host up, the address right, no firewall dropping?",
-    UNREACHABLE: "no route to %s - check the IP address, netmask and gateway",
-    DNS: "could not resolve %s - check the name and the DNS server (DHCP or nic(dns=...))",
-    NO_LINK: "the Ethernet link is down - check the cable and the switch port",
-    CLOSED: "the connection to %s is closed - data sent now is not delivered",
-    NO_MEMORY: "the stack ran out of buffers or sockets - close unused sockets (W5500: 8, W5100S: 4)",
-    UNKNOWN: "unexpected error with %s - see the errno",
-    TLS_ERROR: "TLS handshake with %s failed - check the certificate, server_hostname and the clock",
-    PROTOCOL: "%s broke the message framing",
-}
-_IDLE_HINT = "%s sent nothing within the idle timeout - peer gone or connection half-open"
-
-
 class Failure(OSError):
     """A classified network failure. It is an ``OSError``, so code that catches
     ``OSError`` keeps working, and it can be raised as it is.
@@ -74,11 +59,18 @@ class Failure(OSError):
         # A programming error (TypeError, ...) or a refused certificate will not heal by
         # waiting; everything else on a network might.
         self.retryable = kind != TLS_ERROR and (cause is None or isinstance(cause, (OSError, MemoryError)))
-        if hint is None:
-            hint = _hint(kind, phase)
-            if "%s" in hint:
-                hint = hint % (where or "the peer")
-        self.hint = hint
+        self._where = where
+        self._hint = hint
+
+    @property
+    def hint(self):
+        """One sentence to act on, made when first asked for (see _hints.py)."""
+        if self._hint is None:
+            try:
+                self._hint = call_cold("_hints", "hint", self.kind, self.phase, self._where)
+            except (ImportError, MemoryError):  # not installed, or no RAM for it now
+                return "see failure.kind and failure.errno"
+        return self._hint
 
     def __str__(self):
         if self.errno is None:
@@ -87,12 +79,6 @@ class Failure(OSError):
 
     def __repr__(self):
         return "Failure(%r, %r, errno=%r)" % (self.kind, self.phase, self.errno)
-
-
-def _hint(kind, phase):
-    if kind == TIMEOUT and phase == RECV:
-        return _IDLE_HINT
-    return _HINTS.get(kind) or _HINTS[UNKNOWN]
 
 
 def errno_of(exc):

@@ -3,7 +3,7 @@
 # within a fixed buffer, and treat a peer that breaks the framing (a line that never
 # ends, a length prefix that lies) as a failure: the connection is dropped with kind
 # "protocol" and re-made, never a MemoryError or an unbounded buffer.
-from .backoff import check_int
+from ._compat import call_cold
 from .failure import PROTOCOL, RECV, Failure
 
 _FORWARDED = ("on_connecting", "on_connect_failed", "on_heartbeat")
@@ -64,7 +64,7 @@ class Lines(_Framer):
     ``max_line`` bytes drops the connection with a ``"protocol"`` failure."""
 
     def __init__(self, handler, max_line=256, sep=b"\n"):
-        check_int("max_line", max_line, 1)
+        call_cold("_checks", "check_int", "max_line", max_line, 1)
         if not isinstance(sep, bytes) or len(sep) != 1:
             raise ValueError("sep: expected one byte such as b'\\n', got %r" % (sep,))
         super().__init__(handler, max_line + 1)
@@ -108,7 +108,7 @@ class LengthPrefixed(_Framer):
     the payload is buffered."""
 
     def __init__(self, handler, max_frame=1024, header=2):
-        check_int("max_frame", max_frame, 1)
+        call_cold("_checks", "check_int", "max_frame", max_frame, 1)
         if header not in (1, 2, 4):
             raise ValueError("header: expected 1, 2 or 4 (bytes), got %r" % (header,))
         super().__init__(handler, header + max_frame)

@@ -2,7 +2,7 @@
 # the caller decides. With one, messages wait (bounded in bytes) and go out right after
 # the next on_connect; what does not fit is dropped by the chosen policy and counted in
 # the client's stats["dropped"] / stats["dropped_bytes"] - never silently.
-from .backoff import check_int
+from ._compat import call_cold
 from .failure import CLOSED, SEND, Failure
 
 DROP_OLDEST = "drop-oldest"
@@ -23,7 +23,7 @@ class Outbox:
     """
 
     def __init__(self, size=2048, policy=DROP_OLDEST):
-        check_int("size", size, 1)
+        call_cold("_checks", "check_int", "size", size, 1)
         if policy not in (DROP_OLDEST, DROP_NEWEST, RAISE):
             raise ValueError("policy: expected 'drop-oldest', 'drop-newest' or 'raise', got %r" % (policy,))
         self.size = size

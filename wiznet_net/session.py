@@ -4,55 +4,14 @@
 # asyncio client (aio.py) are this plus their own sockets and waits.
 import socket
 
-from ._compat import clock as _clock, const, ticks_add, ticks_diff
-from .backoff import Backoff, check_int
+from ._compat import call_cold, clock as _clock, const, ticks_add, ticks_diff
+from .backoff import Backoff
 from .failure import CLOSED, LINK, NO_LINK, RECV, SEND, TIMEOUT, Failure, classify, errno_of
 
 _EAGAIN = const(11)
 _ENOTCONN = const(107)
 _ETIMEDOUT = const(110)
 LINK_POLL_MS = const(250)  # how often a missing link is looked at again
-
-_HOOKS = (
-    "on_connecting",
-    "on_connect",
-    "on_data",
-    "on_data_into",
-    "on_disconnect",
-    "on_connect_failed",
-    "on_heartbeat",
-)
-
-
-def _check_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf, outbox, tls):
-    if not isinstance(host, str):
-        raise TypeError("host: expected a str (IP address or name), got %r" % (host,))
-    if not host:
-        raise ValueError("host: expected an IP address or name, got an empty string")
-    if not isinstance(port, int) or isinstance(port, bool):
-        raise TypeError("port: expected an int, got %r" % (port,))
-    if not 0 < port < 65536:
-        raise ValueError("port: expected 1-65535, got %d" % port)
-    if handler is None:
-        raise TypeError("handler: expected an object with on_data() and friends, got None")
-    if backoff is not None and not isinstance(backoff, Backoff):
-        raise TypeError("backoff: expected a Backoff, got %r" % (backoff,))
-    for name, value in timeouts:
-        if value is not None:
-            check_int(name, value, 1)
-    if max_attempts is not None:
-        check_int("max_attempts", max_attempts, 1)
-    if nic is not None and not callable(getattr(nic, "isconnected", None)):
-        raise TypeError("nic: expected a network interface with isconnected(), got %r" % (nic,))
-    if isinstance(rxbuf, int) and not isinstance(rxbuf, bool):
-        check_int("rxbuf", rxbuf, 1)
-    elif not isinstance(rxbuf, bytearray) or not rxbuf:
-        raise TypeError("rxbuf: expected a size in bytes or a non-empty bytearray, got %r" % (rxbuf,))
-    if outbox is not None and not callable(getattr(outbox, "put", None)):
-        raise TypeError("outbox: expected an Outbox, got %r" % (outbox,))
-    if tls not in (None, False, True) and not callable(getattr(tls, "wrap_socket", None)):
-        raise TypeError("tls: expected True or an SSLContext, got %r" % (tls,))
-
 
 def _chunk(client, n):
     """The first n bytes of the receive buffer as on_data gets them: a copy, or with
@@ -89,7 +48,9 @@ class Session:
     ):
         if send_timeout_ms is None:
             send_timeout_ms = connect_timeout_ms or 5000
-        _check_args(
+        hooks = call_cold(
+            "_checks",
+            "client_args",
             host,
             port,
             handler,
@@ -106,12 +67,6 @@ class Session:
             outbox,
             tls,
         )
-        hooks = []
-        for name in _HOOKS:
-            fn = getattr(handler, name, None)
-            if fn is not None and not callable(fn):
-                raise TypeError("handler.%s: expected a method, got %r" % (name, fn))
-            hooks.append(fn)
         (
             self._on_connecting,
             self._on_connect,
