@@ -10,6 +10,7 @@ because this machine is shared and noisy; absolute numbers are context only.
 """
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -264,30 +265,72 @@ def recovery():
 
 # -- 6. interpreter work, counted -------------------------------------------------------------
 
-CALLGRIND = ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
+CALLGRIND_DIR = os.path.join(ROOT, "build", "callgrind")
+
+
+def callgrind(variant, chunk, n):
+    """Run the board side under callgrind; its profile stays in build/callgrind/ (for
+    section 7 and for callgrind_annotate by hand). Returns the instructions counted."""
+    os.makedirs(CALLGRIND_DIR, exist_ok=True)
+    path = os.path.join(CALLGRIND_DIR, "%s-%d-%d.out" % (variant, chunk, n))
+    out = stream(variant, chunk, n, wrap=("valgrind", "--tool=callgrind", "--callgrind-out-file=" + path))
+    for line in out.splitlines():
+        if "Collected :" in line:
+            return int(line.split(":")[-1])
+    raise SystemExit("bench: no instruction count from valgrind: %s" % out[-500:])
 
 
 def instructions(variant, chunk, total):
     """User-space instructions the board side executes to echo `total` bytes, less those
     of a run that echoes nothing: counted by callgrind, so the same figure every run
     whatever else the machine does (system calls count as one instruction each)."""
-
-    def count(n):
-        out = stream(variant, chunk, n, wrap=CALLGRIND)
-        for line in out.splitlines():
-            if "Collected :" in line:
-                return int(line.split(":")[-1])
-        raise SystemExit("bench: no instruction count from valgrind: %s" % out[-500:])
-
-    return (count(total) - count(0)) / (total / 1024)
+    return (callgrind(variant, chunk, total) - callgrind(variant, chunk, 0)) / (total / 1024)
 
 
 def interpreter_work():
     if not shutil.which("valgrind"):
         return None
     total = 64 << 10 if QUICK else 256 << 10
-    return [(chunk, {v: instructions(v, chunk, total) for v in ("raw", "lib", "lib0", "ceiling")})
-            for chunk in (64, 1024, 8192)]
+    return total, [(chunk, {v: instructions(v, chunk, total) for v in VARIANTS})
+                   for chunk in (64, 1024, 8192)]
+
+
+VARIANTS = ("raw", "lib", "lib0", "ceiling")
+# Section 7 sorts the interpreter's functions into what they do for a message.
+WORK = (
+    ("allocating and collecting (gc_*)", lambda f: f.startswith("gc_")),
+    ("hashing each new bytes object (qstr_compute_hash)", lambda f: f == "qstr_compute_hash"),
+    ("everything else: bytecode, lookups, calls, copies, system calls", lambda f: True),
+)
+
+
+def self_costs(path):
+    """{function: instructions spent in it} from a callgrind profile."""
+    out = subprocess.run(["callgrind_annotate", "--threshold=100", path], capture_output=True, text=True).stdout
+    costs = {}
+    for line in out.splitlines():  # "4,857,327 ( 6.14%)  /path/file.c:function [object]"
+        m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(\S+)", line)
+        if m and ":" in m.group(2):
+            name = m.group(2).rsplit(":", 1)[1]
+            costs[name] = costs.get(name, 0) + int(m.group(1).replace(",", ""))
+    return costs
+
+
+def where_it_goes(total, chunk=1024):
+    """Instructions per KiB by kind of work, from section 6's profiles at `chunk`."""
+    if not shutil.which("callgrind_annotate"):
+        return None
+    rows = {label: {} for label, _ in WORK}
+    for v in VARIANTS:
+        full = self_costs(os.path.join(CALLGRIND_DIR, "%s-%d-%d.out" % (v, chunk, total)))
+        empty = self_costs(os.path.join(CALLGRIND_DIR, "%s-%d-0.out" % (v, chunk)))
+        for name in set(full) | set(empty):
+            cost = full.get(name, 0) - empty.get(name, 0)
+            for label, match in WORK:
+                if match(name):
+                    rows[label][v] = rows[label].get(v, 0) + cost / (total / 1024)
+                    break
+    return rows
 
 
 # -- the table --------------------------------------------------------------------------------
@@ -340,12 +383,20 @@ def main():
     if work is None:
         out("6. Instructions per KiB echoed: skipped (valgrind is not installed)")
     else:
+        total, counts = work
         out("| 6. Instructions per KiB echoed (callgrind; deterministic) | raw | library | zero-copy | ceiling | library / raw | zero-copy / ceiling |")
         out("|---|---:|---:|---:|---:|---:|---:|")
-        for chunk, ins in work:
+        for chunk, ins in counts:
             out("| %d B chunks | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f |" % (
                 chunk, ins["raw"], ins["lib"], ins["lib0"], ins["ceiling"],
                 ins["lib"] / ins["raw"], ins["lib0"] / ins["ceiling"]))
+        rows = where_it_goes(total)
+        if rows:
+            out()
+            out("| 7. Where the instructions per KiB go (1024 B chunks, from section 6) | raw | library | zero-copy | ceiling |")
+            out("|---|---:|---:|---:|---:|")
+            for label, _ in WORK:
+                out("| %s | %s |" % (label, " | ".join("%.0f" % rows[label].get(v, 0) for v in VARIANTS)))
     os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
     with open(os.path.join(ROOT, "build", "bench.md"), "w") as f:
         f.write("\n".join(lines) + "\n")

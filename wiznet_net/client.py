@@ -224,7 +224,7 @@ class ReconnectingTCPClient(Session):
         if self._on_data_into is not None:
             self._view[:n] = data
         else:
-            self._part = data  # _chunk() hands it on without another copy
+            self._part = data  # _drain() hands it on without another copy
         return n
 
     def _close(self):

@@ -13,16 +13,6 @@ _ENOTCONN = const(107)
 _ETIMEDOUT = const(110)
 LINK_POLL_MS = const(250)  # how often a missing link is looked at again
 
-def _chunk(client, n):
-    """The first n bytes of the receive buffer as on_data gets them: a copy, or with
-    copy=False a view (the last one made is kept: messages repeat their sizes). A plain
-    function: see client.py on method lookups in the message path."""
-    data = client._part
-    if len(data) != n:
-        data = client._part = client._view[:n]
-    return bytes(data) if client._copy else data
-
-
 class Session:
     """The part of a reconnecting TCP client that is the same for every transport.
     See :class:`~wiznet_net.ReconnectingTCPClient` for the arguments."""
@@ -231,7 +221,7 @@ class Session:
     # "except ... as e" takes two blocks, so such a function always lands there. The
     # read must tell EAGAIN from a reset and send() must classify a failed write, so
     # each takes one such frame; everything a message passes through between them is
-    # written out in _drain() or kept small (_chunk).
+    # written out in _drain(), with no call of the library's own.
 
     def _drain(self, reads):
         """Read into the buffer and hand each read to the handler: up to ``reads`` reads
@@ -239,6 +229,7 @@ class Session:
         handler returned last (a coroutine, for the asyncio client: it reads once)."""
         buf = self._buf
         into = self._on_data_into  # loaded once per wake-up, not once per read
+        on_data = self._on_data
         stats = self.stats
         result = None
         while reads:
@@ -261,8 +252,13 @@ class Session:
             try:
                 if into is not None:  # zero-copy: the buffer itself
                     result = into(self, buf, n)
-                elif self._on_data is not None:
-                    result = self._on_data(self, _chunk(self, n))
+                elif on_data is not None:
+                    # A copy, or with copy=False a view. The view of the first n bytes
+                    # is kept for the next read: messages repeat their sizes.
+                    data = self._part
+                    if len(data) != n:
+                        data = self._part = self._view[:n]
+                    result = on_data(self, bytes(data) if self._copy else data)
             except BaseException as e:
                 self._handler_raised(e)
             if n < len(buf) or self._sock is None:
