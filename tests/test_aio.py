@@ -353,3 +353,38 @@ class Cooperation(Base):
         finally:
             held.close()
             srv.close()
+
+
+class Loading(unittest.TestCase):
+    # What a program loads decides the RAM it keeps: measured in a fresh interpreter.
+    def modules_after(self, statement):
+        import os
+        import sys
+
+        from support import ROOT
+
+        def absolute(path):  # the command runs in /tmp: outside the checkout's sources
+            return path if path.startswith("/") else os.getcwd() + "/" + path
+
+        root = absolute(ROOT)
+        lib = absolute(os.getenv("WIZNET_NET_LIB") or ROOT)
+        micropython = os.getenv("MICROPYTHON") or sys.executable
+        out = "%s/build/run/loaded.txt" % root
+        os.system("mkdir -p %s/build/run; rm -f %s" % (root, out))
+        code = "import sys; %s; print(sorted(m for m in sys.modules if m.startswith('wiznet_net')))" % statement
+        status = os.system('cd /tmp && MICROPYPATH=%s:.frozen %s -c "%s" > %s 2>&1' % (lib, micropython, code, out))
+        with open(out) as f:
+            text = f.read().strip()
+        self.assertEqual(status, 0, text)
+        return text
+
+    def test_the_asyncio_client_alone_leaves_the_blocking_one_unloaded(self):
+        loaded = self.modules_after("import wiznet_net.aio")
+        self.assertTrue("'wiznet_net.aio'" in loaded, loaded)
+        self.assertFalse("wiznet_net.client" in loaded, loaded)
+
+    def test_the_package_loads_a_name_s_module_when_it_is_used(self):
+        self.assertEqual(self.modules_after("import wiznet_net"), "['wiznet_net', 'wiznet_net._compat']")
+        loaded = self.modules_after("from wiznet_net import ReconnectingTCPClient, classify")
+        self.assertTrue("'wiznet_net.client'" in loaded and "'wiznet_net.failure'" in loaded, loaded)
+        self.assertFalse("_checks" in loaded or "_hints" in loaded or "ethernet" in loaded, loaded)

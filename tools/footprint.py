@@ -5,12 +5,15 @@
 
 Measured on the MicroPython unix port named by $MICROPYTHON (default: micropython):
 - flash: bytes per module file;
-- retained: heap still in use after `import wiznet_net` and a gc.collect();
-- import heap: the smallest `-X heapsize` (1 KiB steps) in which the import succeeds -
+- retained: heap still in use after the README's import line
+  (`from wiznet_net import nic, ReconnectingTCPClient, Backoff, classify`) and a
+  gc.collect();
+- import heap: the smallest `-X heapsize` (1 KiB steps) in which that import succeeds -
   what a board must have free to import it at all (compiling .py source costs extra);
 - client: heap one ReconnectingTCPClient instance keeps (with its 1 KiB buffer);
-- aio: what `import wiznet_net.aio` adds on top (asyncio itself, which the firmware
-  keeps frozen, is imported first and not counted).
+- aio: what `import wiznet_net.aio` retains in a program that imports nothing else of
+  wiznet_net (asyncio itself, which the firmware keeps frozen, is imported first and
+  not counted).
 The unix port is 64-bit: a 32-bit board (RP2040/RP2350) needs noticeably less for the same
 objects (pointers are half the size). For a board's figures, build a 32-bit unix port with
 tools/unix32.sh and run `make footprint32`: $MICROPYTHON is then that build, and
@@ -26,19 +29,27 @@ MICROPYTHON = os.environ.get("MICROPYTHON", "micropython")
 if os.sep in MICROPYTHON:  # a path: keep it valid where the measurements change directory
     MICROPYTHON = os.path.abspath(MICROPYTHON)
 
+IMPORT = "from wiznet_net import nic, ReconnectingTCPClient, Backoff, classify"
+
 RETAINED = """
 import gc
 gc.collect(); a = gc.mem_alloc()
-import wiznet_net
+%s
 gc.collect(); b = gc.mem_alloc()
 class H: pass
-c = wiznet_net.ReconnectingTCPClient("127.0.0.1", 8082, H())
+c = ReconnectingTCPClient("127.0.0.1", 8082, H())
 gc.collect(); d = gc.mem_alloc()
+import wiznet_net
+print(b - a, d - b, wiznet_net.__file__)
+""" % IMPORT
+
+AIO_ALONE = """
+import gc
 import asyncio
-gc.collect(); e = gc.mem_alloc()
+gc.collect(); a = gc.mem_alloc()
 import wiznet_net.aio
-gc.collect(); f = gc.mem_alloc()
-print(b - a, d - b, f - e, wiznet_net.__file__)
+gc.collect(); b = gc.mem_alloc()
+print(b - a)
 """
 
 
@@ -73,10 +84,14 @@ def measure(lib, micropython=None):
         out = run(lib, RETAINED, micropython=micropython)
         if out.returncode:
             raise SystemExit("footprint: import failed from %s:\n%s%s" % (lib, out.stdout, out.stderr))
-        retained, client, aio, where = out.stdout.split()
+        retained, client, where = out.stdout.split()
         if where.startswith("/") if frozen else not where.startswith(lib):
             raise SystemExit("footprint: imported %s, not from %s" % (where, "the firmware" if frozen else lib))
-        heap = smallest_heap(lib, "import wiznet_net", micropython=micropython)
+        out = run(lib, AIO_ALONE, micropython=micropython)
+        if out.returncode:
+            raise SystemExit("footprint: import wiznet_net.aio failed from %s:\n%s%s" % (lib, out.stdout, out.stderr))
+        aio = out.stdout.strip()
+        heap = smallest_heap(lib, IMPORT, micropython=micropython)
     return int(retained), heap, int(client), int(aio)
 
 
@@ -106,7 +121,7 @@ def main():
         print("| %s | %d | %s |" % (name, size, mpy_sizes.get(name, "-")))
     print("| **total** | %d | %s |" % (sum(py_sizes.values()), sum(mpy_sizes.values()) or "-"))
     print()
-    print("| as | retained by `import wiznet_net` | smallest heap for the import | one client instance | `import wiznet_net.aio` adds |")
+    print("| as | retained by the import | smallest heap for the import | one client instance | `import wiznet_net.aio` alone |")
     print("|---|---:|---:|---:|---:|")
     for label, lib, micropython in rows():
         retained, heap, client, aio = measure(lib, micropython)

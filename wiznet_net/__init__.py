@@ -6,9 +6,6 @@
 __version__ = "0.1.0"
 
 from ._compat import call_cold
-from .backoff import Backoff
-from .client import ReconnectingTCPClient
-from .failure import Failure, classify
 
 
 def nic(*args, **kwargs):
@@ -19,3 +16,20 @@ def nic(*args, **kwargs):
     back - unless ``wiznet_net.ethernet`` was imported by other code already.
     """
     return call_cold("ethernet", "nic", *args, **kwargs)
+
+
+def __getattr__(name):
+    # The other public names load their modules when first asked for: a program that
+    # uses only the asyncio client (wiznet_net.aio) never loads the blocking one.
+    if name == "ReconnectingTCPClient":
+        from .client import ReconnectingTCPClient as value
+    elif name == "Backoff":
+        from .backoff import Backoff as value
+    elif name == "Failure":
+        from .failure import Failure as value
+    elif name == "classify":
+        from .failure import classify as value
+    else:
+        raise AttributeError("module 'wiznet_net' has no attribute '%s'" % name)
+    globals()[name] = value  # from now on found without this function
+    return value
