@@ -156,6 +156,45 @@ class Echo(Base):
         self.assertEqual(probe.gaps, [0] * 5)
 
 
+    def test_the_zero_copy_echo_keeps_nothing_per_message(self):
+        # The goal of issue #5: with gc off, a zero-copy echo leaves the heap exactly
+        # as it found it, over many messages (frames freed on return do not count).
+        micropython_only("gc.mem_alloc() measures the MicroPython heap")
+        import gc
+
+        echo = ZeroCopyEcho()
+        c = self.connect(handler=echo)
+        self.peer.send(b"warm-up")  # the first message makes what is made once
+        poll_until(c, lambda: echo.calls == 1)
+        self.peer.recv_exactly(7)
+        data = b"0123456789abcdef" * 4
+        self.peer.conn.setblocking(False)
+        gc.collect()
+        gc.disable()
+        try:
+            before = gc.mem_alloc()
+            for _ in range(50):
+                self.peer.conn.send(data)
+                c.poll(1000)
+            kept = gc.mem_alloc() - before
+        finally:
+            gc.enable()
+        self.peer.conn.setblocking(True)
+        self.peer.conn.settimeout(2)
+        self.assertTrue(self.peer.recv_exactly(50 * len(data)) == data * 50, "the echo differs")
+        self.assertEqual(kept, 0)
+        self.assertTrue(echo.calls > 1, "no message reached the handler")
+
+
+class ZeroCopyEcho:
+    def __init__(self):
+        self.calls = 0
+
+    def on_data_into(self, client, buf, n):
+        self.calls += 1
+        client.send(buf, n)
+
+
 class AllocationProbe:
     """Bytes allocated between a read and the handler call it leads to. A method, not a
     closure: calling a closure may allocate by itself."""
