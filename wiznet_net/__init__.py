@@ -5,7 +5,7 @@
 
 __version__ = "0.1.0"
 
-from ._compat import call_cold
+from ._compat import call_cold as _call_cold
 
 
 def nic(*args, **kwargs):
@@ -15,7 +15,7 @@ def nic(*args, **kwargs):
     loaded for this call and dropped after it - about 9 KB of heap the application gets
     back - unless ``wiznet_net.ethernet`` was imported by other code already.
     """
-    return call_cold("ethernet", "nic", *args, **kwargs)
+    return _call_cold("ethernet", "nic", *args, **kwargs)
 
 
 def __getattr__(name):

@@ -66,7 +66,7 @@ def call_cold(module, function, *args, **kwargs):
     this call only (unless other code imported it already). Code that runs once per
     object or per boot - argument checks, the Ethernet bring-up - then gives its RAM
     back to the application instead of keeping it for the life of the program."""
-    name = "wiznet_net." + module
+    name = _PACKAGE + "." + module
     loaded = name in sys.modules
     mod = __import__(name, None, None, (function,))
     try:
@@ -75,6 +75,9 @@ def call_cold(module, function, *args, **kwargs):
         if not loaded:
             sys.modules.pop(name, None)
             try:  # the import also set it as an attribute of the package
-                delattr(sys.modules["wiznet_net"], module)
+                delattr(sys.modules[_PACKAGE], module)
             except (AttributeError, KeyError):
                 pass
+
+
+_PACKAGE = __name__.rsplit(".", 1)[0]  # "wiznet_net", or wherever a firmware put it
