@@ -412,3 +412,23 @@ def micropython_only(why):
     """Skip under CPython (the coverage run): `why` names what CPython lacks."""
     if sys.implementation.name != "micropython":
         raise unittest.SkipTest("MicroPython only: " + why)
+
+
+def run_fresh(code, name):
+    """Run `code` in a new MicroPython interpreter and return (exit status, output): for
+    what one process has loaded already (memory, sys.modules). It runs in /tmp, outside
+    the checkout, so wiznet_net comes from $WIZNET_NET_LIB or the checkout alone."""
+
+    def absolute(path):
+        return path if path.startswith("/") else os.getcwd() + "/" + path
+
+    root = absolute(ROOT)
+    lib = absolute(os.getenv("WIZNET_NET_LIB") or ROOT)
+    micropython = os.getenv("MICROPYTHON") or sys.executable
+    base = "%s/build/run/%s" % (root, name)
+    os.system("mkdir -p %s/build/run; rm -f %s.out" % (root, base))
+    with open(base + ".py", "w") as f:
+        f.write(code)
+    status = os.system("cd /tmp && MICROPYPATH=%s:.frozen %s %s.py > %s.out 2>&1" % (lib, micropython, base, base))
+    with open(base + ".out") as f:
+        return status, f.read().strip()

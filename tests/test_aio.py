@@ -358,23 +358,10 @@ class Cooperation(Base):
 class Loading(unittest.TestCase):
     # What a program loads decides the RAM it keeps: measured in a fresh interpreter.
     def modules_after(self, statement):
-        import os
-        import sys
+        from support import run_fresh
 
-        from support import ROOT
-
-        def absolute(path):  # the command runs in /tmp: outside the checkout's sources
-            return path if path.startswith("/") else os.getcwd() + "/" + path
-
-        root = absolute(ROOT)
-        lib = absolute(os.getenv("WIZNET_NET_LIB") or ROOT)
-        micropython = os.getenv("MICROPYTHON") or sys.executable
-        out = "%s/build/run/loaded.txt" % root
-        os.system("mkdir -p %s/build/run; rm -f %s" % (root, out))
-        code = "import sys; %s; print(sorted(m for m in sys.modules if m.startswith('wiznet_net')))" % statement
-        status = os.system('cd /tmp && MICROPYPATH=%s:.frozen %s -c "%s" > %s 2>&1' % (lib, micropython, code, out))
-        with open(out) as f:
-            text = f.read().strip()
+        code = "import sys\n%s\nprint(sorted(m for m in sys.modules if m.startswith('wiznet_net')))\n" % statement
+        status, text = run_fresh(code, "loaded")
         self.assertEqual(status, 0, text)
         return text
 
