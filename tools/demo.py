@@ -81,7 +81,9 @@ class Board:
 
 
 def run(check, lib, example):
-    micropython = os.environ.get("MICROPYTHON", "micropython")
+    # $MICROPYTHON, else the pinned unix port `make demo` installed, else one on PATH
+    pinned = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".venv", "bin", "micropython")
+    micropython = os.environ.get("MICROPYTHON") or (pinned if os.path.exists(pinned) else "micropython")
     port = free_port()
     problems = []
 
