@@ -82,7 +82,7 @@ class Board:
 
 def run(check, lib, example):
     # $MICROPYTHON, else the pinned unix port `make demo` installed, else one on PATH
-    pinned = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".venv", "bin", "micropython")
+    pinned = os.path.join(ROOT, ".venv", "bin", "micropython")
     micropython = os.environ.get("MICROPYTHON") or (pinned if os.path.exists(pinned) else "micropython")
     port = free_port()
     problems = []
