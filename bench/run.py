@@ -31,6 +31,9 @@ QUICK = "--quick" in sys.argv
 # port's 2 MB: allocation costs in MicroPython grow with the heap it has to search.
 HEAP = "-X", "heapsize=192K"
 CLIENTS = os.path.join(ROOT, "bench", "clients.py")
+# The board-side loops (bench/clients.py): the tutorial's, the library's plain and
+# zero-copy paths, and the fastest one written by hand.
+VARIANTS = ("raw", "lib", "lib0", "ceiling")
 
 
 def listener():
@@ -105,16 +108,15 @@ def stream(variant, chunk, total, window=8, wrap=()):
 
 def throughput():
     rows = []
-    variants = ("raw", "lib", "lib0", "ceiling")
     for chunk, total in ((64, 1 << 20), (1024, 8 << 20), (8192, 16 << 20)):
         if QUICK:
             total //= 8
-        runs = {v: [] for v in variants}
+        runs = {v: [] for v in VARIANTS}
         for _ in range(2 if QUICK else 5):  # interleaved, so drift hits every variant alike
-            for v in variants:
+            for v in VARIANTS:
                 runs[v].append(stream(v, chunk, total))
         # the best of the runs: what each loop can do when the machine lets it
-        mb = {v: max(runs[v]) for v in variants}
+        mb = {v: max(runs[v]) for v in VARIANTS}
         rows.append((chunk, mb))
     return rows
 
@@ -158,7 +160,7 @@ def latency():
 
 
 def allocation():
-    return {v: pingpong(v, 1300, mode="alloc")[2] for v in ("raw", "lib", "lib0", "ceiling")}
+    return {v: pingpong(v, 1300, mode="alloc")[2] for v in VARIANTS}
 
 
 # -- 4. footprint ---------------------------------------------------------------------------
@@ -295,7 +297,6 @@ def interpreter_work():
                    for chunk in (64, 1024, 8192)]
 
 
-VARIANTS = ("raw", "lib", "lib0", "ceiling")
 # Section 7 sorts the interpreter's functions into what they do for a message.
 WORK = (
     ("allocating and collecting (gc_*)", lambda f: f.startswith("gc_")),

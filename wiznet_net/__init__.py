@@ -30,6 +30,6 @@ def __getattr__(name):
     elif name == "classify":
         from .failure import classify as value
     else:
-        raise AttributeError("module 'wiznet_net' has no attribute '%s'" % name)
+        raise AttributeError("module '%s' has no attribute '%s'" % (__name__, name))
     globals()[name] = value  # from now on found without this function
     return value

@@ -61,6 +61,9 @@ except ImportError:  # ports built without random.random()
         return getrandbits(24) / 16777216
 
 
+_PACKAGE = __name__.rsplit(".", 1)[0]  # "wiznet_net", or wherever a firmware put it
+
+
 def call_cold(module, function, *args, **kwargs):
     """``wiznet_net.<module>.<function>(*args, **kwargs)``, with the module loaded for
     this call only (unless other code imported it already). Code that runs once per
@@ -79,5 +82,3 @@ def call_cold(module, function, *args, **kwargs):
             except (AttributeError, KeyError):
                 pass
 
-
-_PACKAGE = __name__.rsplit(".", 1)[0]  # "wiznet_net", or wherever a firmware put it

@@ -13,6 +13,7 @@ _ENOTCONN = const(107)
 _ETIMEDOUT = const(110)
 LINK_POLL_MS = const(250)  # how often a missing link is looked at again
 
+
 class Session:
     """The part of a reconnecting TCP client that is the same for every transport.
     See :class:`~wiznet_net.ReconnectingTCPClient` for the arguments."""
@@ -57,7 +58,7 @@ class Session:
             outbox,
             tls,
         )
-        (
+        (  # in the order of _checks.HOOKS
             self._on_connecting,
             self._on_connect,
             self._on_data,
