@@ -47,6 +47,23 @@ def open_fds():
     return len(os.listdir("/proc/self/fd"))
 
 
+class SocketTestCase(unittest.TestCase):
+    """A test that ends with as many descriptors open as it began with: the client and
+    the peer it made (self.client, self.peer) are stopped and closed first."""
+
+    def setUp(self):
+        self.fds = open_fds()
+        self.peer = None
+        self.client = None
+
+    def tearDown(self):
+        if self.client is not None:
+            self.client.stop()
+        if self.peer is not None:
+            self.peer.close()
+        self.assertEqual(open_fds(), self.fds)
+
+
 def raises(exc_type, fn, *args, **kwargs):
     """Call fn; return the exception of exc_type it raised (unittest 0.4 has no cm.exception)."""
     try:

@@ -5,7 +5,7 @@
 import time
 import unittest
 
-from support import Peer, Recorder, closed_port, listen, micropython_only, open_fds, raises
+from support import Peer, Recorder, SocketTestCase, closed_port, listen, micropython_only, open_fds, raises
 from wiznet_net import Backoff, Failure
 
 try:
@@ -40,20 +40,11 @@ def fast_backoff(**kw):
     return Backoff(jitter=0, **kw)
 
 
-class Base(unittest.TestCase):
+class Base(SocketTestCase):
     def setUp(self):
         micropython_only("the asyncio client parks tasks on MicroPython's I/O queue")
         asyncio.new_event_loop()
-        self.fds = open_fds()
-        self.peer = None
-        self.client = None
-
-    def tearDown(self):
-        if self.client is not None:
-            self.client.stop()
-        if self.peer is not None:
-            self.peer.close()
-        self.assertEqual(open_fds(), self.fds)
+        super().setUp()
 
     def make(self, port, handler=None, **kw):
         self.handler = handler or AsyncEcho()

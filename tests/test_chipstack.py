@@ -5,10 +5,9 @@
 import io
 import select
 import socket
-import unittest
 
 import wiznet_net.client as client_module
-from support import Peer, Recorder, open_fds, poll_until, raises
+from support import Peer, Recorder, SocketTestCase, poll_until, raises
 from wiznet_net import Backoff, Failure, ReconnectingTCPClient
 
 _MP_STREAM_POLL = 3
@@ -73,9 +72,9 @@ class FakeSocketModule:
         return ChipStackSocket(af, kind, **self.options)
 
 
-class ChipStack(unittest.TestCase):
+class ChipStack(SocketTestCase):
     def setUp(self):
-        self.fds = open_fds()
+        super().setUp()
         ChipStackSocket.made = []
         self.real = client_module.socket
         client_module.socket = FakeSocketModule()
@@ -87,10 +86,8 @@ class ChipStack(unittest.TestCase):
 
     def tearDown(self):
         client_module.socket = self.real
-        self.client.stop()
-        self.peer.close()
+        super().tearDown()  # stops the client, closes the peer, counts descriptors
         self.assertTrue(all(s.closed_ for s in ChipStackSocket.made))
-        self.assertEqual(open_fds(), self.fds)
 
     def test_echo_without_socket_timeouts(self):
         c = self.client

@@ -4,9 +4,8 @@
 import socket
 import sys
 import time
-import unittest
 
-from support import FakeClock, Peer, Recorder, closed_port, lcg, listen, micropython_only, open_fds, poll_until, raises
+from support import FakeClock, Peer, Recorder, SocketTestCase, closed_port, lcg, listen, micropython_only, open_fds, poll_until, raises
 from wiznet_net import Backoff, Failure, ReconnectingTCPClient
 
 try:
@@ -23,20 +22,7 @@ def fixed_backoff(initial_ms=100, max_ms=1600, stable_ms=10000):
     return Backoff(initial_ms=initial_ms, factor=2, max_ms=max_ms, jitter=0, stable_ms=stable_ms)
 
 
-class Base(unittest.TestCase):
-    def setUp(self):
-        self.fds = open_fds()
-        self.peer = None
-        self.client = None
-
-    def tearDown(self):
-        if self.client is not None:
-            self.client.stop()
-        if self.peer is not None:
-            self.peer.close()
-        # every socket the test and the client opened is closed again
-        self.assertEqual(open_fds(), self.fds)
-
+class Base(SocketTestCase):
     def make(self, port, handler=None, **kw):
         self.handler = handler or Recorder(echo=True)
         kw.setdefault("backoff", fixed_backoff())

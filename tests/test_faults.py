@@ -6,7 +6,7 @@ import gc
 import time
 import unittest
 
-from support import FakeClock, FaultPeer, Peer, Recorder, micropython_only, open_fds, poll_until
+from support import FakeClock, FaultPeer, Peer, Recorder, SocketTestCase, micropython_only, open_fds, poll_until
 from wiznet_net import Backoff, ReconnectingTCPClient
 
 
@@ -20,17 +20,10 @@ def heap():
     return gc.mem_alloc()
 
 
-class Scenario(unittest.TestCase):
+class Scenario(SocketTestCase):
     def setUp(self):
-        self.fds = open_fds()
+        super().setUp()
         self.peer = FaultPeer()
-        self.client = None
-
-    def tearDown(self):
-        if self.client is not None:
-            self.client.stop()
-        self.peer.close()
-        self.assertEqual(open_fds(), self.fds)
 
     def make(self, handler, **kw):
         self.handler = handler

@@ -1,9 +1,8 @@
 # Framing over a real loopback connection: messages cut anywhere by TCP come out whole;
 # a peer that breaks the framing gets a "protocol" failure and a reconnect, never an
 # unbounded buffer.
-import unittest
 
-from support import FakeClock, Peer, open_fds, poll_until, raises
+from support import FakeClock, Peer, SocketTestCase, poll_until, raises
 from wiznet_net import Backoff, ReconnectingTCPClient
 from wiznet_net.framing import LengthPrefixed, Lines
 
@@ -20,16 +19,11 @@ class Messages:
         self.disconnects.append(failure)
 
 
-class Base(unittest.TestCase):
+class Base(SocketTestCase):
     def setUp(self):
-        self.fds = open_fds()
+        super().setUp()
         self.peer = Peer()
         self.app = Messages()
-
-    def tearDown(self):
-        self.client.stop()
-        self.peer.close()
-        self.assertEqual(open_fds(), self.fds)
 
     def connect(self, framer):
         self.framer = framer

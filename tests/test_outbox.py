@@ -3,7 +3,7 @@
 # that does not fit is counted in stats - nothing is dropped without a counter going up.
 import unittest
 
-from support import FakeClock, Peer, Recorder, open_fds, poll_until, raises
+from support import FakeClock, Peer, Recorder, SocketTestCase, poll_until, raises
 from wiznet_net import Backoff, Failure, ReconnectingTCPClient
 from wiznet_net.outbox import Outbox
 
@@ -49,16 +49,11 @@ class Queue(unittest.TestCase):
         self.assertIn("policy", str(raises(ValueError, Outbox, policy="drop-all")))
 
 
-class WithClient(unittest.TestCase):
+class WithClient(SocketTestCase):
     def setUp(self):
-        self.fds = open_fds()
+        super().setUp()
         self.peer = Peer()
         self.handler = Recorder()
-
-    def tearDown(self):
-        self.client.stop()
-        self.peer.close()
-        self.assertEqual(open_fds(), self.fds)
 
     def make(self, outbox):
         backoff = Backoff(initial_ms=100, jitter=0)

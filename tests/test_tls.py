@@ -6,7 +6,7 @@ import os
 import ssl
 import unittest
 
-from support import ROOT, FaultPeer, Recorder, micropython_only, open_fds, poll_until, raises
+from support import ROOT, FaultPeer, Recorder, SocketTestCase, micropython_only, poll_until, raises
 from wiznet_net import Backoff, Failure, ReconnectingTCPClient
 
 DIR = ROOT + "/build/tls"
@@ -34,19 +34,12 @@ def context(der):
     return ctx
 
 
-class Tls(unittest.TestCase):
+class Tls(SocketTestCase):
     def setUp(self):
         micropython_only("CPython's non-blocking TLS reads raise SSLWantReadError")
-        self.fds = open_fds()
+        super().setUp()
         self.pem, self.key, self.der = make_cert("server")
         self.peer = FaultPeer(self.pem, self.key)
-        self.client = None
-
-    def tearDown(self):
-        if self.client is not None:
-            self.client.stop()
-        self.peer.close()
-        self.assertEqual(open_fds(), self.fds)
 
     def make(self, **kw):
         self.handler = Recorder(echo=True)
