@@ -102,14 +102,18 @@ class MipInstall(unittest.TestCase):
     def tearDown(self):
         self.server.stop()
 
-    def test_install_from_served_checkout_then_run_the_example_from_it(self):
-        target = BUILD + "/lib"
-        status, log = mip_install("http://127.0.0.1:%d/package.json" % self.server.port, target)
+    def install(self, package, target, urls):
+        """mip-install the served `package` into `target`; check that every file of
+        `urls` arrived byte for byte (mip exits 0 even when a file is missing)."""
+        status, log = mip_install("http://127.0.0.1:%d/%s" % (self.server.port, package), target)
         self.assertEqual(status, 0, log)
-        # mip exits 0 even when a file is missing: check every listed file, byte for byte
-        for dest, _ in load("package.json")["urls"]:
+        for dest, _ in urls:
             self.assertTrue(exists(target + "/" + dest), dest + " missing; mip said: " + log)
             self.assertTrue(read(target + "/" + dest) == read(ROOT + "/" + dest), dest + " differs")
+
+    def test_install_from_served_checkout_then_run_the_example_from_it(self):
+        target = BUILD + "/lib"
+        self.install("package.json", target, load("package.json")["urls"])
         demo = BUILD + "/demo.log"
         status = demo_from(target, demo)
         self.assertEqual(status, 0, "the example failed from the mip folder; see " + demo)
@@ -118,10 +122,7 @@ class MipInstall(unittest.TestCase):
 
     def test_aio_install_runs_the_async_example(self):
         target = BUILD + "/lib-aio"
-        status, log = mip_install("http://127.0.0.1:%d/package-aio.json" % self.server.port, target)
-        self.assertEqual(status, 0, log)
-        for dest, _ in load("package-aio.json")["urls"]:
-            self.assertTrue(exists(target + "/" + dest), dest + " missing; mip said: " + log)
+        self.install("package-aio.json", target, load("package-aio.json")["urls"])
         demo = BUILD + "/demo-aio.log"
         status = demo_from(target, demo, "--async")
         self.assertEqual(status, 0, "the async example failed from the mip folder; see " + demo)
@@ -137,8 +138,4 @@ class MipInstall(unittest.TestCase):
         self.server = http_server(served)
         with open(served + "/package-legacy.json", "w") as f:
             f.write(text.replace(prefix, "http://127.0.0.1:%d/" % self.server.port))
-        target = BUILD + "/lib-legacy"
-        status, log = mip_install("http://127.0.0.1:%d/package-legacy.json" % self.server.port, target)
-        self.assertEqual(status, 0, log)
-        for dest, _ in pkg["urls"]:
-            self.assertTrue(exists(target + "/" + dest), dest + " missing; mip said: " + log)
+        self.install("package-legacy.json", BUILD + "/lib-legacy", pkg["urls"])
