@@ -1,6 +1,7 @@
 # Shared test tools: a loopback peer the test drives step by step, a fake clock, a
-# handler that records what it saw, socket counting, and fake board modules for the
-# code paths that need hardware (network, machine). Every wait here is bounded.
+# handler that records what it saw, socket counting. The fake board modules (network,
+# machine) are in fake_board.py, the chip-stack socket in fake_chipstack.py. Every wait
+# here is bounded.
 import os
 import socket
 import struct
@@ -274,137 +275,6 @@ def lcg(seed=12345):
         return state[0] / 0x80000000
 
     return rand
-
-
-# -- fake board modules ---------------------------------------------------------------
-
-
-class _Namespace:
-    pass
-
-
-class FakeBoard:
-    """Installs fake `network` and `machine` modules that behave like a WIZnet board.
-
-    driver: "WIZNET5K" (mainline, lwIP: has ipconfig) or "WIZNET6K" (WIZnet's fork,
-    with machine.WIZNET_PIO_SPI); chipstack=True: a WIZNET5K without ipconfig whose
-    ifconfig('dhcp') blocks and raises like the chip-stack driver.
-    link: cable in; lease_after_ms: DHCP answers after that long (None: never).
-    """
-
-    def __init__(self, clock, driver="WIZNET5K", link=True, lease_after_ms=0, chipstack=False):
-        self.clock = clock
-        self.link = link
-        self.lease_after_ms = lease_after_ms
-        self.made = []  # (what, args, kwargs) for every SPI/driver constructed
-        self.nics = []
-        board = self
-
-        class Pin:
-            def __init__(self, n, *args, **kw):
-                self.n = n
-
-            def __eq__(self, other):
-                return isinstance(other, Pin) and other.n == self.n
-
-            def __repr__(self):
-                return "Pin(%d)" % self.n
-
-        def spi(*args, **kw):
-            board.made.append(("SPI", args, kw))
-            return ("SPI", args)
-
-        def pio_spi(*args, **kw):
-            board.made.append(("WIZNET_PIO_SPI", args, kw))
-            return ("PIO", kw)
-
-        class Driver:
-            def __init__(self, *args):
-                board.made.append((driver, args, {}))
-                board.nics.append(self)
-                self.args = args
-                self.is_active = False
-                self.config_ = None
-                self.dhcp_at = None
-
-            def active(self, on=None):
-                if on is not None:
-                    self.is_active = on
-                return self.is_active
-
-            def _leased(self):
-                if self.config_ != "dhcp":
-                    return self.config_ is not None
-                wait = board.lease_after_ms
-                return wait is not None and board.clock.now - self.dhcp_at >= wait
-
-            def isconnected(self):
-                return board.link and self.is_active and self._leased()
-
-            def status(self, *args):
-                return (2 if self.is_active else 1) if board.link else 0
-
-            def ifconfig(self, config=None):
-                if config is None:
-                    if self._leased():
-                        return ("10.0.0.2", "255.255.255.0", "10.0.0.1", "10.0.0.1")
-                    return ("0.0.0.0", "0.0.0.0", "0.0.0.0", "0.0.0.0")
-                if config == "dhcp":
-                    self.config_ = "dhcp"
-                    self.dhcp_at = board.clock.now
-                    if chipstack:  # blocks 4 x 3 s, then gives up with a message
-                        if not (board.link and self._leased()):
-                            board.clock.advance(12000)
-                            if not (board.link and self._leased()):
-                                raise OSError("timeout waiting for DHCP to get IP address")
-                    return
-                self.config_ = config
-
-            def config(self, name):
-                if name == "mac":
-                    return b"\x02\x90\x86\x88\x4d\x56"
-                raise ValueError("unknown config param")
-
-        if driver == "WIZNET5K" and not chipstack:
-
-            def ipconfig(self, dhcp4=None):
-                self.ifconfig("dhcp")
-
-            Driver.ipconfig = ipconfig
-
-        network = _Namespace()
-        setattr(network, driver, Driver)
-        machine = _Namespace()
-        machine.Pin = Pin
-        machine.SPI = spi
-        if driver == "WIZNET6K":
-            machine.WIZNET_PIO_SPI = pio_spi
-        self.Pin = Pin
-        self.network = network
-        self.machine = machine
-
-    def __enter__(self):
-        sys.modules["network"] = self.network
-        sys.modules["machine"] = self.machine
-        return self
-
-    def __exit__(self, *exc):
-        for name in ("network", "machine"):
-            if name in sys.modules:
-                del sys.modules[name]
-        return False
-
-
-class NoNetwork:
-    """A firmware without WIZnet drivers: `network` imports but offers neither."""
-
-    def __enter__(self):
-        sys.modules["network"] = _Namespace()
-        return self
-
-    def __exit__(self, *exc):
-        del sys.modules["network"]
-        return False
 
 
 class Quiet:

@@ -1,122 +1,158 @@
-# Firmware whose WIZNET5K uses the chip's own TCP stack (no lwIP): its sockets refuse
-# settimeout()/setblocking() with EINVAL, poll() works, recv() returns what is there.
-# No such chip here, so ChipStackSocket behaves like one on top of a real loopback
-# socket, and the client runs against a real peer through it.
-import io
-import select
-import socket
-
+# Firmware whose WIZNET5K runs TCP on the chip (no lwIP). fake_chipstack.py models its
+# sockets from the driver sources: no socket timeouts, readiness only from the chip's
+# buffers (a peer's close or reset is invisible to poll), blocking sends, EMFILE when
+# the chip's sockets are used up. The client runs against a real loopback peer through it.
+import wiznet_net.aio as aio_module
 import wiznet_net.client as client_module
-from support import Peer, Recorder, SocketTestCase, poll_until, raises
+from fake_chipstack import SOCKETS, ChipStackSocket, FakeSocketModule
+from support import FakeClock, Peer, Recorder, SocketTestCase, micropython_only, poll_until, raises
 from wiznet_net import Backoff, Failure, ReconnectingTCPClient
-
-_MP_STREAM_POLL = 3
-
-
-class ChipStackSocket(io.IOBase):
-    made = []
-
-    def __init__(self, af=socket.AF_INET, kind=socket.SOCK_STREAM, interrupt_connect=False):
-        self.s = socket.socket(af, kind)
-        self.poller = select.poll()
-        self.poller.register(self.s, select.POLLIN)
-        self.interrupt_connect = interrupt_connect
-        self.closed_ = False
-        ChipStackSocket.made.append(self)
-
-    def settimeout(self, t):
-        raise OSError(22)  # EINVAL: the driver has no socket timeouts
-
-    def setblocking(self, flag):
-        raise OSError(22)
-
-    def connect(self, addr):
-        if self.interrupt_connect:
-            raise KeyboardInterrupt  # Ctrl-C while the chip is still trying
-        self.s.connect(addr)
-
-    def recv(self, n):
-        return self.s.recv(n)
-
-    def write(self, data, off=0, count=None):  # blocking: everything goes, as on the chip
-        view = memoryview(data)[off : len(data) if count is None else off + count]
-        self.s.sendall(view)
-        return len(view)
-
-    send = write
-
-    def close(self):
-        self.closed_ = True
-        self.s.close()
-
-    def fileno(self):  # CPython's poll
-        return self.s.fileno()
-
-    def ioctl(self, request, arg):  # MicroPython's poll
-        if request != _MP_STREAM_POLL:
-            return 0
-        ready = 0
-        for _, ev in self.poller.poll(0):
-            ready |= ev
-        return ready & (arg | select.POLLHUP | select.POLLERR)
+from wiznet_net.session import CHIP_STACK_IDLE_MS
 
 
-class FakeSocketModule:
-    SOCK_STREAM = socket.SOCK_STREAM
-    getaddrinfo = staticmethod(socket.getaddrinfo)
-
-    def __init__(self, **options):
-        self.options = options
-
-    def socket(self, af, kind):
-        return ChipStackSocket(af, kind, **self.options)
-
-
-class ChipStack(SocketTestCase):
+class Base(SocketTestCase):
     def setUp(self):
+        micropython_only("the fake chip-stack socket answers MicroPython's poll through ioctl")
         super().setUp()
         ChipStackSocket.made = []
+        ChipStackSocket.in_use = 0
         self.real = client_module.socket
         client_module.socket = FakeSocketModule()
         self.peer = Peer()
         self.handler = Recorder(echo=True)
-        self.client = ReconnectingTCPClient(
-            "127.0.0.1", self.peer.port, self.handler, backoff=Backoff(initial_ms=10, jitter=0)
-        )
+        self.clock = FakeClock(record=False)
+
+    def make(self, **options):
+        options.setdefault("backoff", Backoff(initial_ms=10, jitter=0))
+        options.setdefault("clock", self.clock)
+        self.client = ReconnectingTCPClient("127.0.0.1", self.peer.port, self.handler, **options)
+        return self.client
+
+    def connect(self, **options):
+        c = self.make(**options)
+        self.assertTrue(c.poll(0))
+        self.peer.accept()
+        return c
 
     def tearDown(self):
         client_module.socket = self.real
         super().tearDown()  # stops the client, closes the peer, counts descriptors
         self.assertTrue(all(s.closed_ for s in ChipStackSocket.made))
+        self.assertEqual(ChipStackSocket.in_use, 0)
 
+
+class ChipStack(Base):
     def test_echo_without_socket_timeouts(self):
-        c = self.client
-        self.assertTrue(c.poll(0))
-        self.peer.accept()
+        c = self.connect()
         self.peer.send(b"hello")
         poll_until(c, lambda: self.handler.data == b"hello")
         self.assertEqual(self.peer.recv_exactly(18), b"Client echo: hello")
         self.assertEqual(c.stats["bytes_out"], 18)
 
-    def test_peer_close_and_send_failure(self):
-        c = self.client
-        c.poll(0)
-        self.peer.accept()
+    def test_a_send_larger_than_the_chip_buffer_goes_out_whole(self):
+        # One driver send takes at most 2 KB; the next returns 0 until SENDOK: write()
+        # returns short, and the client writes the rest.
+        c = self.connect()
+        data = bytes(range(256)) * 40  # 10 KB
+        c.send(data)
+        self.assertEqual(self.peer.recv_exactly(len(data)), data)
+        self.assertTrue(c.connected)
+
+    def test_a_clean_close_is_not_seen_by_poll_and_the_default_idle_timeout_ends_it(self):
+        c = self.connect()  # neither idle timeout nor heartbeat given
         self.peer.close_conn()
-        poll_until(c, lambda: not c.connected)
-        self.assertEqual(self.handler.events[-1], ("disconnect", None))
-        poll_until(c, lambda: c.connected, steps=50, step_ms=20)
-        self.peer.accept()
-        self.peer.reset()
+        for _ in range(10):  # the driver's poll stays silent: nothing to read, no hang-up
+            c.poll(10)
+        self.clock.advance(CHIP_STACK_IDLE_MS - 1)
+        c.poll(0)
+        self.assertTrue(c.connected)
+        self.clock.advance(1)
+        c.poll(0)
+        self.assertFalse(c.connected)
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", "timeout")])
+        self.assertEqual(c.stats["last_failure"].phase, "recv")
+
+    def test_the_first_send_after_a_close_succeeds_the_next_fails_with_7(self):
+        # The chip may send in CLOSE_WAIT; the peer answers that with a RST.
+        c = self.connect()
+        self.peer.close_conn()
+        c.send(b"first")
         import time
 
-        time.sleep_ms(20)
-        f = raises(Failure, c.send, b"x" * 100000)
-        self.assertEqual((f.kind, f.phase), ("reset", "send"))
+        time.sleep_ms(20)  # the RST comes back
+        f = raises(Failure, c.send, b"second")
+        self.assertEqual((f.kind, f.phase, f.errno), ("reset", "send", 7))
         self.assertFalse(c.connected)
+
+    def test_a_heartbeat_finds_the_closed_peer_without_an_idle_timeout(self):
+        class Beat(Recorder):
+            def on_heartbeat(self, client):
+                client.send(b"ping\n")
+
+        self.handler = Beat()
+        c = self.connect(heartbeat_ms=30000)
+        # A quiet peer that is alive: the heartbeat replaces the default idle timeout.
+        for _ in range(3):
+            self.clock.advance(30000)
+            c.poll(0)
+        self.assertTrue(c.connected)
+        self.assertEqual(self.peer.recv_exactly(15), b"ping\n" * 3)
+        self.peer.close_conn()
+        import time
+
+        for _ in range(5):
+            self.clock.advance(30000)
+            c.poll(0)
+            time.sleep_ms(20)
+            if not c.connected:
+                break
+        self.assertFalse(c.connected)
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", "reset")])
+
+    def test_an_idle_timeout_given_is_kept(self):
+        c = self.connect(idle_timeout_ms=500)
+        self.peer.close_conn()
+        self.clock.advance(499)
+        c.poll(0)
+        self.assertTrue(c.connected)
+        self.clock.advance(1)
+        c.poll(0)
+        self.assertFalse(c.connected)
+
+    def test_out_of_chip_sockets_is_no_memory_and_retried(self):
+        ChipStackSocket.in_use = SOCKETS  # user code holds all eight
+        c = self.make()
+        self.assertFalse(c.poll(0))
+        f = self.handler.last_failed
+        self.assertEqual((f.kind, f.errno, f.retryable), ("no_memory", 24, True))
+        self.assertIn("hardware socket", f.hint)
+        ChipStackSocket.in_use = 0
+        poll_until(c, lambda: c.connected)
+        self.peer.accept()
+
+    def test_refused_is_sockerr_sockclosed(self):
+        self.peer.close()
+        c = self.make(max_attempts=1)
+        f = raises(Failure, c.poll, 0)
+        self.assertEqual((f.kind, f.phase, f.errno), ("refused", "connect", 4))
 
     def test_ctrl_c_during_connect_leaks_nothing(self):
         client_module.socket = FakeSocketModule(interrupt_connect=True)
-        raises(KeyboardInterrupt, self.client.poll, 0)
+        raises(KeyboardInterrupt, self.make().poll, 0)
         self.assertEqual(len(ChipStackSocket.made), 1)
         self.assertTrue(ChipStackSocket.made[0].closed_)
+
+
+class AsyncClientOnChipStack(Base):
+    def test_is_refused_at_construction(self):
+        # setblocking() before connect raises ENOTCONN there: every attempt would fail as
+        # "closed in connect [errno 107]", forever.
+        real = aio_module.socket
+        aio_module.socket = FakeSocketModule()
+        try:
+            e = raises(RuntimeError, aio_module.AsyncReconnectingTCPClient, "127.0.0.1", self.peer.port, Recorder())
+        finally:
+            aio_module.socket = real
+        self.assertIn("lwIP", str(e))
+        self.assertIn("ReconnectingTCPClient", str(e))
+        self.assertEqual(len(ChipStackSocket.made), 1)  # the probe, closed again

@@ -31,6 +31,21 @@ class ConnectPhase(unittest.TestCase):
         self.assertEqual(kind(12, "connect"), "no_memory")
         self.assertEqual(kind(105, "connect"), "no_memory")
 
+    def test_out_of_sockets_on_either_stack(self):
+        # chip stack: no free hardware socket is EMFILE (network_wiznet5k.c
+        # wiznet5k_socket_socket); lwIP: no free TCP slot is ENOMEM (modlwip.c). The hint
+        # says what is true on each, and blames the heap for a MemoryError.
+        f = classify(OSError(24), "connect", "10.0.0.1:80")
+        self.assertEqual(f.kind, "no_memory")
+        self.assertIn("hardware socket", f.hint)
+        self.assertIn("W5500: 8", f.hint)
+        f = classify(OSError(12), "connect", "10.0.0.1:80")
+        self.assertEqual(f.kind, "no_memory")
+        self.assertIn("lwIP", f.hint)
+        self.assertFalse("W5500: 8" in f.hint)
+        f = classify(MemoryError(), "recv", "10.0.0.1:80")
+        self.assertIn("heap", f.hint)
+
     def test_reset_codes_mean_nothing_special_while_connecting(self):
         self.assertEqual(kind(7, "connect"), "unknown")
         self.assertEqual(kind(999, "connect"), "unknown")
@@ -39,13 +54,21 @@ class ConnectPhase(unittest.TestCase):
 class ConnectedPhases(unittest.TestCase):
     def test_reset(self):
         for phase in ("recv", "send"):
-            for code in (104, 7, 103):
+            for code in (104, 7):
                 self.assertEqual(kind(code, phase), "reset", (code, phase))
 
     def test_timeout(self):
         for phase in ("recv", "send"):
             for code in (110, 13, 11):
                 self.assertEqual(kind(code, phase), "timeout", (code, phase))
+
+    def test_lwip_giving_up_on_an_open_connection_is_a_timeout(self):
+        # 103 once connected: tcp_slowtmr ran out of retransmissions (ERR_ABRT ->
+        # ECONNABORTED, modlwip.c error_lookup_table): silence, not a reset.
+        for phase in ("recv", "send"):
+            f = classify(OSError(103), phase, "10.0.0.1:80")
+            self.assertEqual(f.kind, "timeout", phase)
+            self.assertIn("gave up retransmitting", f.hint)
 
     def test_closed_unreachable_no_memory(self):
         for phase in ("recv", "send"):

@@ -10,6 +10,7 @@ from .failure import (
     RECV,
     REFUSED,
     RESET,
+    SEND,
     TIMEOUT,
     TLS_ERROR,
     UNKNOWN,
@@ -24,14 +25,30 @@ _HINTS = {
     DNS: "could not resolve %s - check the name and the DNS server (DHCP or nic(dns=...))",
     NO_LINK: "the Ethernet link is down - check the cable and the switch port",
     CLOSED: "the connection to %s is closed - data sent now is not delivered",
-    NO_MEMORY: "the stack ran out of buffers or sockets - close unused sockets (W5500: 8, W5100S: 4)",
+    NO_MEMORY: "the network stack ran out of sockets or buffers (lwIP's TCP slots on every rp2 WIZnet firmware)"
+    " - close sockets you no longer need, send less at once",
     UNKNOWN: "unexpected error with %s - see the errno",
     TLS_ERROR: "TLS handshake with %s failed - check the certificate, server_hostname and the clock",
     PROTOCOL: "%s broke the message framing",
 }
 _IDLE = "%s sent nothing within the idle timeout - peer gone or connection half-open"
+# chip-stack firmware (WIZNET5K without lwIP) hands out the chip's own sockets: EMFILE
+_NO_SOCKET = (
+    "every hardware socket of the chip is in use (W5500: 8, W5100S: 4, on chip-stack firmware)"
+    " - close sockets you no longer need"
+)
+# lwIP's tcp_slowtmr gave up retransmitting on an open connection (errno 103)
+_ABORTED = "%s stopped answering and the stack gave up retransmitting - peer gone or the link is down"
+_HEAP = "the MicroPython heap is full or too fragmented - allocate buffers once, at start-up"
 
 
-def hint(kind, phase, where):
-    text = _IDLE if kind == TIMEOUT and phase == RECV else _HINTS.get(kind) or _HINTS[UNKNOWN]
+def hint(kind, phase, where, errno=None):
+    if kind == NO_MEMORY:
+        text = _HEAP if errno is None else _NO_SOCKET if errno == 24 else _HINTS[NO_MEMORY]
+    elif kind == TIMEOUT and errno == 103 and phase in (RECV, SEND):
+        text = _ABORTED
+    elif kind == TIMEOUT and phase == RECV:
+        text = _IDLE
+    else:
+        text = _HINTS.get(kind) or _HINTS[UNKNOWN]
     return text % (where or "the peer") if "%s" in text else text

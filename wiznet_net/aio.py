@@ -15,6 +15,7 @@ from .session import Session
 
 _EAGAIN = const(11)
 _EINPROGRESS = const(115)
+_ENOTCONN = const(107)
 _ETIMEDOUT = const(110)
 _STEP_MS = const(1000)  # the longest wait before the timers are looked at again
 _NO_TIMER = const(-2)
@@ -25,6 +26,28 @@ def _ready(sock, write=False):
     # Stream waits: the task is woken by the event loop's poller, and a cancel removes it.
     queue = asyncio.core._io_queue
     yield queue.queue_write(sock) if write else queue.queue_read(sock)
+
+
+def _check_sockets():
+    # The client needs sockets that can be non-blocking before connect. On chip-stack
+    # firmware (WIZNET5K without lwIP) setblocking() then raises ENOTCONN - no NIC is
+    # bound before connect (modsocket.c socket_settimeout) - and after connect EINVAL
+    # (network_wiznet5k.c): every attempt would fail. Asked once, at construction.
+    try:
+        s = socket.socket()
+    except OSError:  # no socket free right now: the attempts will say so
+        return
+    try:
+        s.setblocking(False)
+    except OSError as e:
+        if errno_of(e) == _ENOTCONN:
+            raise RuntimeError(
+                "AsyncReconnectingTCPClient needs firmware whose sockets are lwIP's (every rp2 "
+                "WIZnet firmware): this one's WIZNET5K runs TCP on the chip, whose sockets cannot "
+                "be non-blocking - use ReconnectingTCPClient"
+            )
+    finally:
+        s.close()
 
 
 def _awaitable(result):
@@ -44,6 +67,7 @@ class AsyncReconnectingTCPClient(Session):
     def __init__(self, host, port, handler, *args, **options):
         if options.get("tls"):
             raise ValueError("tls: not supported by AsyncReconnectingTCPClient yet; use ReconnectingTCPClient")
+        _check_sockets()
         super().__init__(host, port, handler, *args, **options)
         self._defer = []  # coroutines returned by handler methods called from plain code
         self._task = None

@@ -7,7 +7,7 @@ import socket
 
 from ._compat import const, stream_reader, stream_writer, ticks_add, ticks_diff
 from .failure import CONNECT, DNS, SEND, TIMEOUT, TLS, Failure, classify
-from .session import Session
+from .session import CHIP_STACK_IDLE_MS, Session
 
 _ETIMEDOUT = const(110)
 _RUN_STEP_MS = const(1000)  # run() wakes at least this often to check its timers
@@ -205,11 +205,17 @@ class ReconnectingTCPClient(Session):
     def _nonblock(self, s):
         self._part = self._view  # (_recv_into may have left recv()'s bytes there)
         self._write = stream_writer(s)
+        self._idle_ms = self.idle_timeout_ms
         try:
             s.setblocking(False)
-        except OSError:  # chip-stack driver: reads wait on poll(), then recv(); writes block
+        except OSError:
+            # Chip-stack driver (settimeout is EINVAL): reads wait on poll(), then recv();
+            # writes block until the chip takes them. Its poll never reports a close or a
+            # reset, so without a heartbeat the idle timeout is what notices a dead peer.
             self._nonblocking = False
             self._readinto = self._recv_into
+            if self._idle_ms is None and self.heartbeat_ms is None:
+                self._idle_ms = CHIP_STACK_IDLE_MS
             return
         self._nonblocking = True
         self._readinto = stream_reader(s)

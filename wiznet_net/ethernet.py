@@ -5,13 +5,26 @@
 from ._compat import call_cold, clock as _clock, ticks_diff
 from .failure import LINK, NO_LINK, TIMEOUT, Failure
 
-# The pin maps. "spi": the W5x00/W6100-EVB-Pico(2) boards (hardware SPI0).
-# "pio": every W55RP20 board - its W5500 is wired inside the chip to pins that only
-# WIZnet's PIO SPI (firmware fork) can drive. "qspi": W6300, fork only.
+# The pin maps, from the firmware's board files. "spi": hardware SPI0 of the
+# W5x00/W6100-EVB-Pico(2) (mainline ports/rp2/boards/W5500_EVB_PICO/mpconfigboard.h).
+# "pio": every W55RP20 board - its W5500 is wired inside the chip to pins only WIZnet's
+# PIO SPI drives (fork ports/rp2/boards/W55RP20_EVB_PICO/mpconfigboard.h). "qspi": W6300,
+# fork only (W6300_EVB_PICO/mpconfigboard.h). "intn": the chip's interrupt line; without it
+# lwIP reads received frames only on its 64 ms timer.
 _PINS = {
-    "spi": {"baudrate": 20000000, "sck": 18, "mosi": 19, "miso": 16, "cs": 17, "reset": 20},
-    "pio": {"baudrate": 31250000, "sck": 21, "mosi": 23, "miso": 22, "cs": 20, "reset": 25},
-    "qspi": {"baudrate": 31250000, "sck": 17, "cs": 16, "io0": 18, "io1": 19, "io2": 20, "io3": 21, "reset": 22},
+    "spi": {"baudrate": 20000000, "sck": 18, "mosi": 19, "miso": 16, "cs": 17, "reset": 20, "intn": 21},
+    "pio": {"baudrate": 31250000, "sck": 21, "mosi": 23, "miso": 22, "cs": 20, "reset": 25, "intn": 24},
+    "qspi": {
+        "baudrate": 31250000,
+        "sck": 17,
+        "cs": 16,
+        "io0": 18,
+        "io1": 19,
+        "io2": 20,
+        "io3": 21,
+        "reset": 22,
+        "intn": 15,
+    },
 }
 
 #: Known boards: name (lower case) -> (chip, bus). The bus names a pin map:
@@ -30,6 +43,8 @@ BOARDS = {
 }
 _MAINLINE_CHIPS = ("W5100S", "W5500")  # what mainline's WIZNET5K driver supports
 _STEP_MS = 100
+_HOSTS = ("linux", "darwin", "win32", "cygwin", "freebsd", "openbsd", "netbsd")  # desktop ports
+_FIRMWARE = "WIZnet's MicroPython firmware (github.com/WIZnet-ioNIC/WIZnet-EVB-Pico-micropython)"
 
 
 def _known():
@@ -47,13 +62,19 @@ def board_info(board):
     return key, chip, bus, _PINS[bus]
 
 
+def _firmware():
+    """(sys.platform, sys.implementation._machine): which port, and the board the
+    firmware was built for ("W5500-EVB-Pico with RP2040"). Tests replace it."""
+    import sys
+
+    return sys.platform, getattr(sys.implementation, "_machine", "")
+
+
 def detect_board(machine_name=None):
     """The board this firmware was built for, from ``sys.implementation._machine``, or
     None when the name matches no known board."""
     if machine_name is None:
-        import sys
-
-        machine_name = getattr(sys.implementation, "_machine", "")
+        machine_name = _firmware()[1]
     name = machine_name.lower().replace("_", "-")
     best = None
     for key in BOARDS:  # the longest match wins: "...-pico2" before "...-pico"
@@ -80,9 +101,9 @@ def _check_netmask(value):
 
 
 class HostNIC:
-    """Stands in for the WIZnet driver where the firmware has none (the unix port on a
-    PC), so the same firmware code runs there unchanged. The host's own network does the
-    work; ``ifconfig()[0]`` is the loopback address."""
+    """Stands in for the WIZnet driver on the unix (desktop) port, so the same firmware
+    code runs on a PC unchanged. The host's own network does the work;
+    ``ifconfig()[0]`` is the loopback address. Never used on a board."""
 
     def active(self, on=None):
         return True
@@ -119,13 +140,19 @@ def nic(
     ``board``: a name from :data:`BOARDS` in any case, e.g. ``"W55RP20-EVB-MKR"``; None
     picks the board the firmware was built for. Static addressing with ``ip=`` (and
     ``netmask``, ``gateway``, ``dns``), else DHCP. Waits up to ``timeout_ms`` for the
-    interface to connect, printing progress as WIZnet's examples do, and raises a
-    :class:`~wiznet_net.failure.Failure` (an OSError) of kind ``"no_link"`` (no cable) or
-    ``"timeout"`` (no DHCP lease) when it does not. Pins: ``sck``, ``mosi``, ``miso``,
-    ``cs``, ``reset``, ``baudrate`` (``io0``-``io3`` on W6300) override the board's map;
-    ``spi=`` hands over a ready SPI object (then ``cs`` and ``reset`` are pins of it).
+    link and an address (a DHCP lease is a non-zero address), printing progress as
+    WIZnet's examples do, and raises a :class:`~wiznet_net.failure.Failure` (an OSError)
+    of kind ``"no_link"`` (no cable) or ``"timeout"`` (no lease) when it does not. On
+    chip-stack firmware (a ``WIZNET5K`` without lwIP) each DHCP try blocks inside the
+    driver for up to 12 s, so the wait can end that much after ``timeout_ms``.
 
-    Where the firmware has no WIZnet driver (the unix port), returns a :class:`HostNIC`.
+    Pins: ``sck``, ``mosi``, ``miso``, ``cs``, ``reset``, ``intn``, ``baudrate``
+    (``io0``-``io3`` on W6300) override the board's map; ``intn=None`` leaves the
+    interrupt line unwired. ``spi=`` hands over a ready SPI object (then ``cs``,
+    ``reset`` and ``intn`` are pins of it).
+
+    On the unix port (a PC) returns a :class:`HostNIC`. On a board whose firmware has no
+    WIZnet driver, raises RuntimeError naming the firmware to flash.
     """
     # Every argument is checked before any hardware is touched.
     call_cold("_checks", "check_int", "timeout_ms", timeout_ms, 1)
@@ -133,6 +160,7 @@ def nic(
         dhcp = ip is None
     if dhcp and ip is not None:
         raise ValueError("ip: a static address and dhcp=True exclude each other")
+    static = None
     if not dhcp:
         if ip is None:
             raise ValueError("ip: dhcp=False needs a static address, e.g. ip='192.168.1.20'")
@@ -142,30 +170,37 @@ def nic(
         check_ipv4("gateway", gateway)
         dns = dns or gateway
         check_ipv4("dns", dns)
+        static = (ip, netmask, gateway, dns)
     driver5, driver6 = _drivers()
-    if board is None and (driver5 or driver6):
-        board = detect_board()
-        if board is None:
-            raise ValueError("board: this firmware does not name a known board; pass one of: " + _known())
+    platform, machine_name = _firmware()
     if board is not None:
         key, chip, bus, defaults = board_info(board)
-        for name in pins:
-            if name not in defaults:
-                raise TypeError("%s: not a pin of %s; its pins are %s" % (name, key, ", ".join(sorted(defaults))))
+        _check_pins(key, defaults, pins)
     if not (driver5 or driver6):
+        if platform not in _HOSTS:
+            raise RuntimeError(
+                "this firmware (%s) has no WIZnet driver: flash %s, or mainline MicroPython's "
+                "W5500_EVB_PICO / W5100S_EVB_PICO build for those two boards" % (machine_name or platform, _FIRMWARE)
+            )
         drv = HostNIC()
     else:
+        built_for = detect_board(machine_name)
+        if board is None:
+            if built_for is None:
+                raise ValueError("board: this firmware does not name a known board; pass one of: " + _known())
+            key, chip, bus, defaults = board_info(built_for)
+            _check_pins(key, defaults, pins)
+        elif built_for is not None and BOARDS[built_for] != (chip, bus):
+            raise ValueError(
+                "board: this firmware was built for %s (a %s on %s); %s has a %s on %s - flash the "
+                "firmware built for it, or pass board=None" % ((built_for,) + BOARDS[built_for] + (key, chip, bus))
+            )
         drv = _make_driver(key, chip, bus, defaults, pins, spi, driver5, driver6)
     try:
         drv.active(True)
     except AttributeError:  # some builds are active from the start
         pass
-    clock = clock or _clock
-    if dhcp:
-        _start_dhcp(drv)
-    else:
-        drv.ifconfig((ip, netmask, gateway, dns))
-    _wait_connected(drv, dhcp, timeout_ms, clock, verbose)
+    _bring_up(drv, static, timeout_ms, clock or _clock, verbose)
     if verbose:
         try:
             print("MAC Address:", ":".join("%02x" % b for b in drv.config("mac")))
@@ -173,6 +208,14 @@ def nic(
             pass
         print("IP Address:", drv.ifconfig())
     return drv
+
+
+def _check_pins(key, defaults, pins):
+    for name in pins:
+        if name not in defaults:
+            raise TypeError("%s: not a pin of %s; its pins are %s" % (name, key, ", ".join(sorted(defaults))))
+        if pins[name] is None and name != "intn":
+            raise TypeError("%s: expected a pin number, got None (only intn may be None)" % name)
 
 
 def _drivers():
@@ -183,63 +226,94 @@ def _drivers():
     return getattr(network, "WIZNET5K", None), getattr(network, "WIZNET6K", None)
 
 
+def _lwip(driver):
+    # Only lwIP builds have send_ethernet() (mainline extmod/network_wiznet5k.c and the
+    # fork's network_wiznet6k.c locals tables). ipconfig() is no test: lwIP builds before
+    # v1.23 lack it too.
+    return hasattr(driver, "send_ethernet")
+
+
 def _make_driver(key, chip, bus, defaults, pins, spi, driver5, driver6):
     import machine
 
+    if driver6 is None and chip not in _MAINLINE_CHIPS:
+        raise RuntimeError("%s has a %s: it needs %s (network.WIZNET6K)" % (key, chip, _FIRMWARE))
+    driver = driver6 or driver5
+    if spi is None and bus == "spi" and not pins:
+        # The firmware's own board pins (MICROPY_HW_WIZNET_*), the interrupt line included
+        # on lwIP builds: network_wiznet5k.c / network_wiznet6k.c make_new() with no
+        # arguments. A build that defines no board pins raises TypeError.
+        try:
+            return driver()
+        except TypeError:
+            pass
     cfg = dict(defaults)
     cfg.update(pins)
-    if driver6 is None and chip not in _MAINLINE_CHIPS:
-        raise RuntimeError("%s has a %s: it needs WIZnet's MicroPython firmware (network.WIZNET6K)" % (key, chip))
-    driver = driver6 or driver5
-    pio_spi = getattr(machine, "WIZNET_PIO_SPI", None)
+    Pin = machine.Pin
     if spi is None:
         if bus == "spi":
-            if driver6 is not None and not pins:
-                return driver6()  # WIZnet's firmware knows its own board's pins
-            spi = machine.SPI(
-                0,
-                baudrate=cfg["baudrate"],
-                sck=machine.Pin(cfg["sck"]),
-                mosi=machine.Pin(cfg["mosi"]),
-                miso=machine.Pin(cfg["miso"]),
-            )
-        elif pio_spi is None:
-            raise RuntimeError(
-                "%s needs machine.WIZNET_PIO_SPI from WIZnet's MicroPython firmware; "
-                "flash it, or pass spi=, cs= and reset=" % key
-            )
-        elif bus == "pio":
-            spi = pio_spi(
-                baudrate=cfg["baudrate"],
-                sck=machine.Pin(cfg["sck"]),
-                cs=machine.Pin(cfg["cs"]),
-                mosi=machine.Pin(cfg["mosi"]),
-                miso=machine.Pin(cfg["miso"]),
-            )
-        else:  # qspi
-            spi = pio_spi(
-                baudrate=cfg["baudrate"],
-                sck=machine.Pin(cfg["sck"]),
-                cs=machine.Pin(cfg["cs"]),
-                io0=machine.Pin(cfg["io0"]),
-                io1=machine.Pin(cfg["io1"]),
-                io2=machine.Pin(cfg["io2"]),
-                io3=machine.Pin(cfg["io3"]),
-            )
-    return driver(spi, machine.Pin(cfg["cs"]), machine.Pin(cfg["reset"]))
-
-
-def _start_dhcp(drv):
-    # lwIP's ipconfig(dhcp4=True) starts DHCP and returns; ifconfig('dhcp') blocks up to
-    # 10 s (lwIP) or 12 s (chip stack) and raises if no lease came. Either way the wait
-    # that counts is ours, below.
-    try:
-        if hasattr(drv, "ipconfig"):
-            drv.ipconfig(dhcp4=True)
+            spi = machine.SPI(0, baudrate=cfg["baudrate"], sck=Pin(cfg["sck"]), mosi=Pin(cfg["mosi"]), miso=Pin(cfg["miso"]))
         else:
+            pio_spi = getattr(machine, "WIZNET_PIO_SPI", None)
+            if pio_spi is None:
+                raise RuntimeError("%s needs machine.WIZNET_PIO_SPI from %s; flash it, or pass spi=, cs= and reset=" % (key, _FIRMWARE))
+            # The fork's WIZNET_PIO_SPI takes its pins as keywords only (ValueError else).
+            if bus == "pio":
+                lanes = {"mosi": Pin(cfg["mosi"]), "miso": Pin(cfg["miso"])}
+            else:  # qspi
+                lanes = {"io%d" % i: Pin(cfg["io%d" % i]) for i in range(4)}
+            spi = pio_spi(cfg["baudrate"], sck=Pin(cfg["sck"]), cs=Pin(cfg["cs"]), **lanes)
+    args = [spi, Pin(cfg["cs"]), Pin(cfg["reset"])]
+    if cfg["intn"] is not None and _lwip(driver):  # the chip-stack driver takes 3 arguments
+        args.append(Pin(cfg["intn"]))
+    return driver(*args)
+
+
+# -- bring-up ---------------------------------------------------------------------------
+
+
+def _bring_up(drv, static, timeout_ms, clock, verbose):
+    """Configure the address and wait, bounded, for link and address."""
+    start = clock.ticks_ms()
+    chip_dhcp = False  # the chip stack: DHCP only inside the blocking ifconfig('dhcp')
+    if static is not None:
+        drv.ifconfig(static)
+    elif hasattr(drv, "ipconfig"):
+        drv.ipconfig(dhcp4=True)  # lwIP v1.23+: (re)starts DHCP and returns
+    elif _lwip(drv):
+        # lwIP before v1.23: ifconfig('dhcp') waits up to 10 s and raises if no lease came,
+        # but DHCP goes on in the background (network_lwip.c), so our wait still counts.
+        try:
             drv.ifconfig("dhcp")
-    except OSError:
-        pass
+        except OSError:
+            pass
+    else:
+        chip_dhcp = True
+    shown = 0
+    while True:
+        if _has_address(drv):
+            return
+        waited = ticks_diff(clock.ticks_ms(), start)
+        if waited >= timeout_ms:
+            raise _bringup_failure(drv, static is None, timeout_ms)
+        if verbose and waited >= shown:
+            print("Waiting for the network to connect...")
+            shown = waited + 1000
+        if chip_dhcp and _link_up(drv) is not False:
+            # Nothing runs DHCP between calls on the chip stack: try again while time
+            # remains (each try blocks up to 4 x 3 s and raises when no lease came).
+            try:
+                drv.ifconfig("dhcp")
+            except OSError:
+                pass
+        else:
+            clock.sleep_ms(min(_STEP_MS, timeout_ms - waited))
+
+
+def _has_address(drv):
+    # isconnected() is link && active on the chip stack (no address check there): a
+    # lease is a non-zero address.
+    return drv.isconnected() and drv.ifconfig()[0] != "0.0.0.0"
 
 
 def _link_up(drv):
@@ -248,20 +322,6 @@ def _link_up(drv):
         return drv.status() != 0  # WIZNET5K: 0 = no link, 1 = link, 2 = link and active
     except (AttributeError, TypeError, ValueError, OSError):
         return None
-
-
-def _wait_connected(drv, dhcp, timeout_ms, clock, verbose):
-    start = clock.ticks_ms()
-    waited = 0
-    shown = 0
-    while not drv.isconnected():
-        if waited >= timeout_ms:
-            raise _bringup_failure(drv, dhcp, timeout_ms)
-        if verbose and waited >= shown:
-            print("Waiting for the network to connect...")
-            shown += 1000
-        clock.sleep_ms(min(_STEP_MS, timeout_ms - waited))
-        waited = ticks_diff(clock.ticks_ms(), start)
 
 
 def _bringup_failure(drv, dhcp, timeout_ms):

@@ -27,12 +27,17 @@ PROTOCOL = "protocol"  # the peer broke the framing (framing.py)
 # errno numbers as bare-metal ports (Linux numbering), the unix port and lwIP use them;
 # the errno module lacks some of these, so they are spelled out here.
 _REFUSED_CONNECT = (104, 111, 4)  # lwIP answers a RST to SYN with 104; chip stack: 4
-_TIMEOUT_CONNECT = (110, 13, 103, 115)  # 13: chip-stack SOCKERR_TIMEOUT
-_RESET_ONLINE = (104, 7, 103)  # 7: chip-stack SOCKERR_SOCKSTATUS; 103: lwIP abort
-_TIMEOUT_ONLINE = (110, 13, 11)
+# 103 while connecting: lwIP gave up on its SYN retries; 13: chip-stack SOCKERR_TIMEOUT
+_TIMEOUT_CONNECT = (110, 13, 103, 115)
+_RESET_ONLINE = (104, 7)  # 7: chip-stack SOCKERR_SOCKSTATUS (the peer closed or reset)
+# 103 once connected: lwIP's retransmission timer gave up (tcp_slowtmr -> ERR_ABRT ->
+# ECONNABORTED in modlwip.c): the peer went silent or the link is gone, nobody reset us.
+_TIMEOUT_ONLINE = (110, 13, 11, 103)
 _UNREACHABLE = (113, 101, 118)  # EHOSTUNREACH, ENETUNREACH, EHOSTDOWN
 _CLOSED = (32, 9, 107)  # EPIPE, EBADF, ENOTCONN
-_NO_MEMORY = (12, 105)  # ENOMEM, ENOBUFS
+# ENOMEM: lwIP out of TCP slots or buffers; ENOBUFS; EMFILE: the chip-stack driver has no
+# free hardware socket (network_wiznet5k.c wiznet5k_socket_socket)
+_NO_MEMORY = (12, 105, 24)
 
 class Failure(OSError):
     """A classified network failure. It is an ``OSError``, so code that catches
@@ -67,7 +72,7 @@ class Failure(OSError):
         """One sentence to act on, made when first asked for (see _hints.py)."""
         if self._hint is None:
             try:
-                self._hint = call_cold("_hints", "hint", self.kind, self.phase, self._where)
+                self._hint = call_cold("_hints", "hint", self.kind, self.phase, self._where, self.errno)
             except (ImportError, MemoryError):  # not installed, or no RAM for it now
                 return "see failure.kind and failure.errno"
         return self._hint

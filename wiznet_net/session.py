@@ -12,6 +12,10 @@ _EAGAIN = const(11)
 _ENOTCONN = const(107)
 _ETIMEDOUT = const(110)
 LINK_POLL_MS = const(250)  # how often a missing link is looked at again
+# On chip-stack firmware (WIZNET5K without lwIP) the driver's poll never reports a peer's
+# close or reset (network_wiznet5k.c wiznet5k_socket_ioctl: readable only with data
+# waiting), so a connection with neither idle timeout nor heartbeat gets this idle timeout.
+CHIP_STACK_IDLE_MS = const(60000)
 
 
 class Session:
@@ -73,6 +77,7 @@ class Session:
         self.backoff = backoff or Backoff()
         self.connect_timeout_ms = connect_timeout_ms
         self.idle_timeout_ms = idle_timeout_ms
+        self._idle_ms = idle_timeout_ms  # in force on this connection (see CHIP_STACK_IDLE_MS)
         self.heartbeat_ms = heartbeat_ms
         self.send_timeout_ms = send_timeout_ms
         self.max_attempts = max_attempts
@@ -195,7 +200,7 @@ class Session:
         now = self._clock.ticks_ms()
         if not self._healthy and ticks_diff(now, self._up_at) >= self.backoff.stable_ms:
             self._mark_healthy()
-        idle = self.idle_timeout_ms
+        idle = self._idle_ms
         if idle is not None:
             left = idle - ticks_diff(now, self._last_rx)
             if left <= 0:
@@ -245,7 +250,7 @@ class Session:
                 if n == 0:
                     self._drop(None)
                 return None
-            if self.idle_timeout_ms is not None:
+            if self._idle_ms is not None:
                 self._last_rx = self._clock.ticks_ms()
             stats["bytes_in"] += n
             if not self._healthy:
@@ -287,7 +292,7 @@ class Session:
     def _mark_healthy(self):
         self._healthy = True
         # Once healthy, only the idle timeout and the heartbeat need the clock.
-        self._timed = self.idle_timeout_ms is not None or self.heartbeat_ms is not None
+        self._timed = self._idle_ms is not None or self.heartbeat_ms is not None
         self.backoff.reset()
 
     # -- sending while disconnected ------------------------------------------------------
