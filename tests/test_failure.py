@@ -10,11 +10,35 @@ def kind(code, phase):
     return classify(OSError(code), phase).kind
 
 
+class OnABoard:
+    """classify() as on a board's firmware (lwIP or the chip stack), not the unix port."""
+
+    def __enter__(self):
+        from wiznet_net import failure
+
+        self.saved = failure.HOST
+        failure.HOST = False
+
+    def __exit__(self, *exc):
+        from wiznet_net import failure
+
+        failure.HOST = self.saved
+
+
 class ConnectPhase(unittest.TestCase):
     def test_refused_lwip_unix_and_chip_stack(self):
         # lwIP answers a RST to its SYN with 104; unix says 111; the chip stack says 4.
-        for code in (104, 111, 4):
+        with OnABoard():
+            for code in (104, 111, 4):
+                self.assertEqual(kind(code, "connect"), "refused", code)
+        for code in (111, 4):
             self.assertEqual(kind(code, "connect"), "refused", code)
+
+    def test_104_while_connecting_on_the_unix_port_is_a_reset(self):
+        # The unix port refuses with 111; 104 there means the server accepted and reset
+        # at once (the asyncio client sees it as the outcome of its non-blocking connect).
+        f = classify(OSError(104), "connect", "pc:1")
+        self.assertEqual(f.kind, "reset")
 
     def test_timeouts(self):
         # 110 lwIP/unix, 13 chip-stack SOCKERR_TIMEOUT, 103 SYN retries exhausted, 115 old lwIP
@@ -122,6 +146,13 @@ class DnsAndOddExceptions(unittest.TestCase):
         self.assertEqual(classify(OSError(104), "tls").kind, "reset")  # the server went away
         self.assertTrue(classify(OSError(110), "tls").retryable)
 
+    def test_a_handshake_cut_short_is_retryable(self):
+        # A server restarting mid-handshake: mbedTLS says CONN_EOF (-0x7280) or
+        # PEER_CLOSE_NOTIFY (-0x7880), or TIMEOUT (-0x6800). Only a refusal is final.
+        for code, expected in ((-0x7280, "reset"), (-0x7880, "reset"), (-0x6800, "timeout")):
+            f = classify(OSError(code, "MBEDTLS_ERR"), "tls", "pc:1")
+            self.assertEqual((f.kind, f.retryable), (expected, True), code)
+
     def test_bad_phase_names_the_argument(self):
         e = raises(ValueError, classify, OSError(104), "read")
         self.assertIn("phase", str(e))
@@ -144,7 +175,8 @@ class FailureObject(unittest.TestCase):
         self.assertEqual(str(Failure("no_link", "link")), "no_link in link")
 
     def test_hints_are_specific(self):
-        f = classify(OSError(104), "connect", "192.168.1.119:8082")
+        with OnABoard():
+            f = classify(OSError(104), "connect", "192.168.1.119:8082")
         self.assertEqual(f.hint, "nothing listens on 192.168.1.119:8082 - is the server started and the port right?")
         self.assertIn("reset", classify(OSError(104), "recv", "pc:1").hint)
         self.assertIn("idle", Failure("timeout", "recv").hint)
@@ -176,7 +208,7 @@ class FailureObject(unittest.TestCase):
         saved = failure.call_cold
         failure.call_cold = no_memory
         try:
-            f = classify(OSError(104), "connect", "pc:1")
+            f = classify(OSError(111), "connect", "pc:1")
             self.assertEqual(f.hint, "see failure.kind and failure.errno")
             self.assertEqual(f.kind, "refused")
         finally:

@@ -14,26 +14,46 @@ HOOKS = (
 )
 
 
-def check_int(name, value, minimum):
-    """Raise TypeError unless value is an int, ValueError unless it is >= minimum."""
+# time.ticks_add() takes a delta below half the ticks period (2**29 ms on a board, about
+# 6.2 days) and raises OverflowError beyond: every duration must stay below it.
+MAX_MS = (1 << 29) - 1
+
+
+def check_int(name, value, minimum, maximum=None):
+    """Raise TypeError unless value is an int, ValueError unless it is >= minimum (and
+    <= maximum)."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError("%s: expected an int, got %r" % (name, value))
     if value < minimum:
         raise ValueError("%s: expected >= %d, got %d" % (name, minimum, value))
+    if maximum is not None and value > maximum:
+        raise ValueError("%s: expected <= %d, got %d" % (name, maximum, value))
+
+
+def check_ms(name, value, minimum):
+    """A duration in ms: an int from minimum to MAX_MS."""
+    check_int(name, value, minimum, MAX_MS)
 
 
 def backoff_args(initial_ms, factor, max_ms, jitter, stable_ms, rand):
-    check_int("initial_ms", initial_ms, 1)
-    check_int("max_ms", max_ms, initial_ms)
-    check_int("stable_ms", stable_ms, 0)
+    """Check Backoff's arguments; return rand's first value (checked), or None."""
+    check_ms("initial_ms", initial_ms, 1)
+    check_ms("max_ms", max_ms, initial_ms)
+    check_ms("stable_ms", stable_ms, 0)
     if not isinstance(factor, (int, float)) or isinstance(factor, bool):
         raise TypeError("factor: expected a number, got %r" % (factor,))
-    if factor < 1:
-        raise ValueError("factor: expected >= 1, got %r" % (factor,))
-    if not isinstance(jitter, (int, float)) or not 0 <= jitter <= 1:
+    if not 1 <= factor <= 1000:  # also refuses nan and inf
+        raise ValueError("factor: expected a number from 1 to 1000, got %r" % (factor,))
+    if not isinstance(jitter, (int, float)) or isinstance(jitter, bool) or not 0 <= jitter <= 1:
         raise ValueError("jitter: expected a number from 0.0 to 1.0, got %r" % (jitter,))
-    if rand is not None and not callable(rand):
+    if rand is None:
+        return None
+    if not callable(rand):
         raise TypeError("rand: expected a function returning a float in [0, 1), got %r" % (rand,))
+    first = rand()  # asked once now, so a wrong one fails here and not in an outage
+    if not isinstance(first, (int, float)) or isinstance(first, bool) or not 0 <= first <= 1:
+        raise ValueError("rand: expected a function returning a float in [0, 1), it returned %r" % (first,))
+    return first
 
 
 def client_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf, outbox, tls):
@@ -53,7 +73,7 @@ def client_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf
         raise TypeError("backoff: expected a Backoff, got %r" % (backoff,))
     for name, value in timeouts:
         if value is not None:
-            check_int(name, value, 1)
+            check_ms(name, value, 1)
     if max_attempts is not None:
         check_int("max_attempts", max_attempts, 1)
     if nic is not None and not callable(getattr(nic, "isconnected", None)):
@@ -64,8 +84,16 @@ def client_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf
         raise TypeError("rxbuf: expected a size in bytes or a non-empty bytearray, got %r" % (rxbuf,))
     if outbox is not None and not callable(getattr(outbox, "put", None)):
         raise TypeError("outbox: expected an Outbox, got %r" % (outbox,))
-    if tls not in (None, False, True) and not callable(getattr(tls, "wrap_socket", None)):
-        raise TypeError("tls: expected True or an SSLContext, got %r" % (tls,))
+    if tls not in (None, False, True):
+        if not callable(getattr(tls, "wrap_socket", None)):
+            raise TypeError("tls: expected True or an SSLContext, got %r" % (tls,))
+        if getattr(tls, "verify_mode", None) == 0:
+            # ssl.CERT_NONE, MicroPython's default for PROTOCOL_TLS_CLIENT: a context given
+            # a CA with load_verify_locations() would still accept any certificate.
+            raise ValueError(
+                "tls: this SSLContext does not verify the server (verify_mode is CERT_NONE): set "
+                "ctx.verify_mode = ssl.CERT_REQUIRED, or pass tls=True for encryption without authentication"
+            )
     hooks = []
     for name in HOOKS:
         fn = getattr(handler, name, None)

@@ -3,6 +3,9 @@
 import sys
 
 MICROPYTHON = sys.implementation.name == "micropython"
+# A desktop port (the unix port, CPython): the host's own network stack, not a board's.
+HOST_PLATFORMS = ("linux", "darwin", "win32", "cygwin", "freebsd", "openbsd", "netbsd")
+HOST = sys.platform in HOST_PLATFORMS
 
 try:
     from micropython import const

@@ -6,12 +6,13 @@
 # Name resolution does block (MicroPython's getaddrinfo has no asynchronous form): use
 # an IP address, and resolving costs nothing.
 import asyncio
+import io
 import select
 import socket
 
 from ._compat import const, stream_reader, stream_writer, ticks_add, ticks_diff
 from .failure import CLOSED, CONNECT, DNS, SEND, TIMEOUT, Failure, classify, errno_of
-from .session import Session
+from .session import Session, send_size
 
 _EAGAIN = const(11)
 _EINPROGRESS = const(115)
@@ -19,6 +20,8 @@ _ENOTCONN = const(107)
 _ETIMEDOUT = const(110)
 _STEP_MS = const(1000)  # the longest wait before the timers are looked at again
 _NO_TIMER = const(-2)
+_STREAM_POLL = const(3)  # MP_STREAM_POLL
+_STREAM_GET_FILENO = const(10)  # MP_STREAM_GET_FILENO
 
 
 def _ready(sock, write=False):
@@ -26,6 +29,44 @@ def _ready(sock, write=False):
     # Stream waits: the task is woken by the event loop's poller, and a cancel removes it.
     queue = asyncio.core._io_queue
     yield queue.queue_write(sock) if write else queue.queue_read(sock)
+
+
+class _Room(io.IOBase):
+    """What a send() waiting for buffer room parks on, instead of the socket itself.
+
+    asyncio's I/O queue keeps one entry per stream for both directions and drops the whole
+    entry when one of its waiting tasks is cancelled (IOQueue.remove, extmod/asyncio/
+    core.py). The read wait is timed (wait_for_ms cancels it), so a writer parked on the
+    same socket would be dropped with it and never woken again. This object has an entry
+    of its own and answers for the socket's room to write."""
+
+    def __init__(self):
+        self._poller = select.poll()
+        self._sock = None
+        self._fd = -1
+
+    def watch(self, sock):
+        self._sock = sock
+        self._poller.register(sock, select.POLLOUT)
+        fileno = getattr(sock, "fileno", None)  # the unix port's sockets have one
+        self._fd = fileno() if fileno is not None else -1
+
+    def done(self):
+        try:
+            self._poller.unregister(self._sock)
+        except (OSError, KeyError, ValueError):
+            pass
+        self._sock = None
+        self._fd = -1
+
+    def ioctl(self, request, arg):
+        if request == _STREAM_GET_FILENO:
+            return self._fd  # the unix port's poll then watches the descriptor itself
+        if request == _STREAM_POLL:  # a board's poll asks here: writable, hung up, closed
+            for _, ev in self._poller.ipoll(0):
+                return ev
+            return 0
+        return -1  # MP_STREAM_ERROR
 
 
 def _check_sockets():
@@ -69,6 +110,8 @@ class AsyncReconnectingTCPClient(Session):
             raise ValueError("tls: not supported by AsyncReconnectingTCPClient yet; use ReconnectingTCPClient")
         _check_sockets()
         super().__init__(host, port, handler, *args, **options)
+        self._room = _Room()
+        self._send_lock = asyncio.Lock()  # each send()'s bytes go out contiguous
         self._defer = []  # coroutines returned by handler methods called from plain code
         self._task = None
         self._check = select.poll()  # the outcome of a non-blocking connect
@@ -116,30 +159,52 @@ class AsyncReconnectingTCPClient(Session):
 
     async def send(self, data, n=None):
         """Send every byte of ``data`` (or its first ``n``), waiting for buffer room
-        without blocking other tasks; failures as for the blocking client."""
-        total = len(data) if n is None else n
+        without blocking other tasks; failures as for the blocking client. Sends from
+        several tasks go out one after the other, each whole."""
+        total = send_size(data, n)
         s = self._sock
         if s is None:
             self._not_connected(data, total)
             return
+        lock = self._send_lock
         sent = 0
-        deadline = None
-        while True:
-            sent = self._push(data, sent, total)
+        if not lock.locked():  # nobody is half-way through a message: write at once
+            sent = self._push(data, 0, total)
             if sent == total:
                 return
-            now = self._clock.ticks_ms()
-            if deadline is None:
-                deadline = ticks_add(now, self.send_timeout_ms)
-            left = ticks_diff(deadline, now)
-            try:
+        await lock.acquire()
+        try:
+            await self._send_rest(s, data, sent, total)
+        finally:
+            lock.release()
+
+    async def _send_rest(self, s, data, sent, total):
+        # Wait for room, up to send_timeout_ms in all. Every failure ends only the
+        # connection this send belongs to (s), never a newer one.
+        deadline = ticks_add(self._clock.ticks_ms(), self.send_timeout_ms)
+        room = self._room
+        room.watch(s)
+        waited = False
+        try:
+            while True:
+                if self._sock is not s:  # that connection ended while we waited
+                    raise self._raise(Failure(CLOSED, SEND, _ENOTCONN, self._where))
+                was = sent
+                sent = self._push(data, sent, total)
+                if waited and sent > was:
+                    self._heard()  # the peer made room: alive, whatever the idle timeout says
+                if sent == total:
+                    return
+                left = ticks_diff(deadline, self._clock.ticks_ms())
                 if left <= 0:
-                    raise asyncio.TimeoutError
-                await asyncio.wait_for_ms(_ready(s, True), left)
-            except asyncio.TimeoutError:
-                raise self._raise(self._drop(Failure(TIMEOUT, SEND, _ETIMEDOUT, self._where)))
-            if self._sock is not s:
-                raise self._raise(Failure(CLOSED, SEND, 107, self._where))
+                    raise self._raise(self._drop(Failure(TIMEOUT, SEND, _ETIMEDOUT, self._where)))
+                try:
+                    await asyncio.wait_for_ms(_ready(room, True), left)
+                except asyncio.TimeoutError:
+                    pass  # the deadline is checked above
+                waited = True
+        finally:
+            room.done()
 
     # -- disconnected -----------------------------------------------------------------
 
@@ -219,16 +284,27 @@ class AsyncReconnectingTCPClient(Session):
         s = self._sock
         if wait == _NO_TIMER:
             await _ready(s)  # no timer to watch: wait for data only (stop() cancels)
-        else:
+        elif wait:
             try:
                 await asyncio.wait_for_ms(_ready(s), wait)
             except asyncio.TimeoutError:
                 return
+        else:  # data is waiting already (see _timers): read it, letting other tasks run first
+            await asyncio.sleep_ms(0)
         if self._sock is not s:
             return
         result = self._drain(1)  # one read: a coroutine handler is awaited before the next
         if _awaitable(result):
             await self._await_handler(result)
+
+    def _data_waiting(self):
+        poller = self._check
+        poller.register(self._sock, select.POLLIN)
+        ready = False
+        for _ in poller.ipoll(0):  # readable, or hung up: either way the read decides
+            ready = True
+        poller.unregister(self._sock)
+        return ready
 
     # -- handlers ---------------------------------------------------------------------
 

@@ -22,7 +22,8 @@ class Backoff:
     """
 
     def __init__(self, initial_ms=500, factor=2, max_ms=30000, jitter=1.0, stable_ms=10000, rand=None):
-        call_cold("_checks", "backoff_args", initial_ms, factor, max_ms, jitter, stable_ms, rand)
+        # A given rand is asked once there and checked; its answer is the first draw.
+        self._first = call_cold("_checks", "backoff_args", initial_ms, factor, max_ms, jitter, stable_ms, rand)
         self.initial_ms = initial_ms
         self.factor = factor
         self.max_ms = max_ms
@@ -44,7 +45,14 @@ class Backoff:
     def next_ms(self):
         """The delay before the next attempt, in ms; each call moves one step on."""
         ceiling = self._ceiling
-        delay = ceiling - int(self.jitter * self._rand() * (ceiling - self.initial_ms))
+        r = self._first
+        if r is None:
+            r = self._rand()
+            if not 0 <= r <= 1:  # an injected rand gone wrong: never a negative delay
+                r = 0 if r < 0 else 1
+        else:
+            self._first = None
+        delay = ceiling - int(self.jitter * r * (ceiling - self.initial_ms))
         self.attempt += 1
         # Grow the ceiling as an int so it never overflows into a float or a long int.
         self._ceiling = min(self.max_ms, int(ceiling * self.factor))

@@ -7,7 +7,7 @@ import socket
 
 from ._compat import const, stream_reader, stream_writer, ticks_add, ticks_diff
 from .failure import CONNECT, DNS, SEND, TIMEOUT, TLS, Failure, classify
-from .session import CHIP_STACK_IDLE_MS, Session
+from .session import CHIP_STACK_IDLE_MS, Session, send_size
 
 _ETIMEDOUT = const(110)
 _RUN_STEP_MS = const(1000)  # run() wakes at least this often to check its timers
@@ -79,6 +79,7 @@ class ReconnectingTCPClient(Session):
         self._wait = getattr(self._poller, "ipoll", self._poller.poll)  # ipoll allocates nothing
         self._readinto = self._write = None
         self._nonblocking = True
+        self._warned = False  # the tls=True warning, printed once
         # Handlers call client.send() for every message: found among the instance's own
         # attributes, not after a miss there (see the note above wrap_tls).
         self.send = self.send
@@ -94,12 +95,25 @@ class ReconnectingTCPClient(Session):
         """
         self.start()
         poll = self.poll  # one lookup, not one per step (see the note above wrap_tls)
-        while not self.stopped:
-            poll(_RUN_STEP_MS)
+        try:
+            while not self.stopped:
+                poll(_RUN_STEP_MS)
+        except BaseException:
+            # Ctrl-C (or SystemExit) while connected: stop as stop() does, so no socket is
+            # left open. (A handler's exception has closed the socket already.)
+            if self._sock is not None:
+                self.stopped = True
+                self._close()
+                try:
+                    self._call(self._on_disconnect, None)
+                except Exception:  # what propagates is the interrupt
+                    pass
+            raise
 
     def poll(self, timeout_ms=0):
         """Do one step of work, waiting at most ``timeout_ms`` (a connect attempt may take
-        up to ``connect_timeout_ms`` on top). Returns whether the client is connected."""
+        up to ``connect_timeout_ms`` on top; a negative ``timeout_ms`` waits until there
+        is something to do). Returns whether the client is connected."""
         if self._sock is not None:  # the hot path first: connected, data flowing
             wait = self._timers(timeout_ms) if self._timed else timeout_ms
             if wait >= 0:
@@ -111,8 +125,11 @@ class ReconnectingTCPClient(Session):
             return False
         wait = self._link_wait() or self._due_in()
         if wait > 0:
-            self._clock.sleep_ms(min(wait, timeout_ms))
-            if wait > timeout_ms or self.nic is not None and self._link_down:
+            if 0 <= timeout_ms < wait:
+                self._clock.sleep_ms(timeout_ms)
+                return False
+            self._clock.sleep_ms(wait)
+            if self.nic is not None and self._link_down:
                 return False
         self._attempt()
         return self._sock is not None
@@ -126,9 +143,12 @@ class ReconnectingTCPClient(Session):
         Not connected: queued in the ``outbox`` if there is one, else a
         :class:`~wiznet_net.Failure` (an OSError) with errno ENOTCONN is raised. If the
         connection fails meanwhile, it is dropped, a reconnect scheduled and the failure
-        raised."""
-        if n is None:
+        raised. A str, or an ``n`` outside 0..len(data), raises TypeError or ValueError
+        before any byte moves."""
+        if n is None and not isinstance(data, str):  # the common case, checked inline
             n = len(data)
+        else:
+            n = send_size(data, n)
         if self._sock is None:
             self._not_connected(data, n)
             return
@@ -142,7 +162,10 @@ class ReconnectingTCPClient(Session):
         deadline = ticks_add(self._clock.ticks_ms(), self.send_timeout_ms)
         while sent < total:
             self._wait_writable(s, deadline)
+            was = sent
             sent = _push(self, data, sent, total)
+            if sent > was:
+                self._heard()  # the peer made room: alive, whatever the idle timeout says
 
     def _wait_writable(self, s, deadline):
         left = ticks_diff(deadline, self._clock.ticks_ms())
@@ -154,6 +177,11 @@ class ReconnectingTCPClient(Session):
             if ticks_diff(deadline, self._clock.ticks_ms()) > 0:
                 return
         raise self._raise(self._drop(Failure(TIMEOUT, SEND, _ETIMEDOUT, self._where)))
+
+    def _data_waiting(self):
+        for _ in self._wait(0):  # readable, or hung up: either way the read decides
+            return True
+        return False
 
     def _flush_outbox(self):
         outbox = self.outbox
@@ -178,6 +206,13 @@ class ReconnectingTCPClient(Session):
             if self.tls:
                 phase = TLS
                 s = wrap_tls(self.tls, s, self.server_hostname)
+                if self.tls is True and not self._warned:
+                    self._warned = True
+                    print(
+                        "wiznet_net: TLS to %s is encrypted but NOT authenticated (tls=True): anything "
+                        "between the board and the server can pose as the server. Pass an SSLContext "
+                        "with verify_mode = ssl.CERT_REQUIRED and the server's certificate." % self._where
+                    )
             self._nonblock(s)
         except Exception as e:
             if s is not None:

@@ -2,7 +2,7 @@
 # static, and a bounded wait that says what is missing (cable or lease) when it gives up.
 # network and machine are imported inside nic(): the module imports anywhere, and tests
 # can put fake board modules in sys.modules.
-from ._compat import call_cold, clock as _clock, ticks_diff
+from ._compat import HOST_PLATFORMS as _HOST_PLATFORMS, call_cold, clock as _clock, ticks_diff
 from .failure import LINK, NO_LINK, TIMEOUT, Failure
 
 # The pin maps, from the firmware's board files. "spi": hardware SPI0 of the
@@ -43,7 +43,6 @@ BOARDS = {
 }
 _MAINLINE_CHIPS = ("W5100S", "W5500")  # what mainline's WIZNET5K driver supports
 _STEP_MS = 100
-_HOSTS = ("linux", "darwin", "win32", "cygwin", "freebsd", "openbsd", "netbsd")  # desktop ports
 _FIRMWARE = "WIZnet's MicroPython firmware (github.com/WIZnet-ioNIC/WIZnet-EVB-Pico-micropython)"
 
 
@@ -155,7 +154,7 @@ def nic(
     WIZnet driver, raises RuntimeError naming the firmware to flash.
     """
     # Every argument is checked before any hardware is touched.
-    call_cold("_checks", "check_int", "timeout_ms", timeout_ms, 1)
+    call_cold("_checks", "check_ms", "timeout_ms", timeout_ms, 1)
     if dhcp is None:
         dhcp = ip is None
     if dhcp and ip is not None:
@@ -177,7 +176,7 @@ def nic(
         key, chip, bus, defaults = board_info(board)
         _check_pins(key, defaults, pins)
     if not (driver5 or driver6):
-        if platform not in _HOSTS:
+        if platform not in _HOST_PLATFORMS:
             raise RuntimeError(
                 "this firmware (%s) has no WIZnet driver: flash %s, or mainline MicroPython's "
                 "W5500_EVB_PICO / W5100S_EVB_PICO build for those two boards" % (machine_name or platform, _FIRMWARE)

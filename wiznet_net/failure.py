@@ -2,7 +2,7 @@
 # "nothing listens there" on lwIP, 104 once connected means "the peer reset us", and the
 # WIZnet chip-stack driver reuses small numbers (4, 7, 13) for its own SOCKERR_* codes.
 # classify() reads the code together with the phase it happened in.
-from ._compat import call_cold
+from ._compat import HOST, call_cold
 
 # Phases
 DNS = "dns"
@@ -38,6 +38,11 @@ _CLOSED = (32, 9, 107)  # EPIPE, EBADF, ENOTCONN
 # ENOMEM: lwIP out of TCP slots or buffers; ENOBUFS; EMFILE: the chip-stack driver has no
 # free hardware socket (network_wiznet5k.c wiznet5k_socket_socket)
 _NO_MEMORY = (12, 105, 24)
+# mbedTLS codes (negative) that mean the TLS handshake was cut, not refused: the server
+# closed (CONN_EOF -0x7280, PEER_CLOSE_NOTIFY -0x7880) or went quiet (TIMEOUT -0x6800).
+# Any other mbedTLS code is a refusal (certificate, hostname, protocol): final.
+_TLS_CUT = (-0x7280, -0x7880)
+_TLS_TIMEOUT = (-0x6800,)
 
 class Failure(OSError):
     """A classified network failure. It is an ``OSError``, so code that catches
@@ -119,7 +124,9 @@ def _kind(exc, phase, code):
         return NO_LINK
     if phase == CONNECT:
         if code in _REFUSED_CONNECT:
-            return REFUSED
+            # 104 means refused only on lwIP (its answer to a RST for the SYN); the unix
+            # port says 111 for that, so 104 there is an accepted connection reset at once.
+            return RESET if code == 104 and HOST else REFUSED
         if code in _TIMEOUT_CONNECT:
             return TIMEOUT
     else:
@@ -136,5 +143,9 @@ def _kind(exc, phase, code):
         if "timeout" in text or "timed out" in text:  # DHCP's message; CPython's TimeoutError
             return TIMEOUT
     if phase == TLS:  # mbedTLS codes are negative; CPython's ssl errors are small numbers
+        if code in _TLS_CUT:
+            return RESET
+        if code in _TLS_TIMEOUT:
+            return TIMEOUT
         return TLS_ERROR
     return UNKNOWN

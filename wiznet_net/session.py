@@ -6,7 +6,7 @@ import socket
 
 from ._compat import call_cold, clock as _clock, const, ticks_add, ticks_diff
 from .backoff import Backoff
-from .failure import CLOSED, LINK, NO_LINK, RECV, SEND, TIMEOUT, Failure, classify, errno_of
+from .failure import CLOSED, LINK, NO_LINK, NO_MEMORY, RECV, SEND, TIMEOUT, Failure, classify, errno_of
 
 _EAGAIN = const(11)
 _ENOTCONN = const(107)
@@ -16,6 +16,29 @@ LINK_POLL_MS = const(250)  # how often a missing link is looked at again
 # close or reset (network_wiznet5k.c wiznet5k_socket_ioctl: readable only with data
 # waiting), so a connection with neither idle timeout nor heartbeat gets this idle timeout.
 CHIP_STACK_IDLE_MS = const(60000)
+# ticks_ms() wraps (every 2**30 ms on a board, 12.4 days): a time seen as in the past by
+# more than half that is taken as "long ago", whatever the wrap made of it.
+_LONG_AGO = const(1 << 29)
+
+
+def _since(now, then):
+    """ms from ``then`` to ``now``; ``then`` lies in the past, so a negative difference
+    means the clock wrapped past it (not polled for more than half the ticks period)."""
+    d = ticks_diff(now, then)
+    return d if d >= 0 else _LONG_AGO
+
+
+def send_size(data, n):
+    """How many bytes of ``data`` a send(data, n) means; a TypeError or ValueError
+    naming the argument before any byte moves."""
+    if isinstance(data, str):
+        raise TypeError("data: expected bytes, bytearray or memoryview, got str - encode it first")
+    size = len(data)
+    if n is None:
+        return size
+    if not isinstance(n, int) or not 0 <= n <= size:
+        raise ValueError("n: expected 0 <= n <= len(data) = %d, got %r" % (size, n))
+    return n
 
 
 class Session:
@@ -101,7 +124,9 @@ class Session:
         self._link_down = False
         self._failures = 0  # consecutive failed attempts, for max_attempts
         self._next_at = self._clock.ticks_ms()
-        self._up_at = self._last_rx = self._last_tx = 0
+        self._delay = 0  # the wait scheduled at _next_at: a longer wait left means a wrap
+        # _heard_at: the last sign of life from the peer (data, or a send it made room for)
+        self._up_at = self._heard_at = self._last_tx = self._link_at = 0
         self._healthy = False  # backoff already reset for this connection
         self._timed = True  # some timer runs while connected (see _timers)
         self._own = None  # a Failure this client raised from send(): not a handler bug
@@ -143,6 +168,7 @@ class Session:
             if self._link_down:
                 self._link_down = False
                 self._next_at = self._clock.ticks_ms()
+                self._delay = 0
             return 0
         if not self._link_down:
             self._link_down = True
@@ -160,7 +186,10 @@ class Session:
         return ai[0]
 
     def _due_in(self):
-        return ticks_diff(self._next_at, self._clock.ticks_ms())
+        left = ticks_diff(self._next_at, self._clock.ticks_ms())
+        # More left than was scheduled: the clock wrapped past _next_at while nobody
+        # polled (a week stopped): the attempt is overdue, not six days away.
+        return 0 if left > self._delay else left
 
     def _attempt_failed(self, failure):
         stats = self.stats
@@ -176,7 +205,7 @@ class Session:
         self._call(self._on_connect_failed, failure, delay)
 
     def _schedule(self):
-        delay = self.backoff.next_ms()
+        delay = self._delay = self.backoff.next_ms()
         self._next_at = ticks_add(self._clock.ticks_ms(), delay)
         return delay
 
@@ -185,7 +214,7 @@ class Session:
         self._sock = self.socket = sock
         self.connected = True
         self._failures = 0
-        self._up_at = self._last_rx = self._last_tx = now
+        self._up_at = self._heard_at = self._last_tx = self._link_at = now
         self._healthy = False
         self._timed = True
         self._own = None
@@ -195,22 +224,38 @@ class Session:
     # -- decisions while connected -----------------------------------------------------
 
     def _timers(self, timeout_ms):
-        """Run what is due (healthy mark, idle drop, heartbeat) and return how long the
-        transport may wait for data: at most timeout_ms, or -1 if the connection ended."""
+        """Run what is due (healthy mark, link watch, idle drop, heartbeat) and return how
+        long the transport may wait for data: at most ``timeout_ms`` (negative: no bound
+        of its own), or -1 if the connection ended."""
         now = self._clock.ticks_ms()
-        if not self._healthy and ticks_diff(now, self._up_at) >= self.backoff.stable_ms:
+        if timeout_ms < 0:
+            timeout_ms = _LONG_AGO
+        if not self._healthy and _since(now, self._up_at) >= self.backoff.stable_ms:
             self._mark_healthy()
+        nic = self.nic
+        if nic is not None:  # a pulled cable ends the connection within LINK_POLL_MS
+            left = LINK_POLL_MS - _since(now, self._link_at)
+            if left <= 0:
+                self._link_at = now
+                if not nic.isconnected():
+                    self._drop(Failure(NO_LINK, LINK, None, self._where), False)
+                    return -1
+                left = LINK_POLL_MS
+            if left < timeout_ms:
+                timeout_ms = left
         idle = self._idle_ms
         if idle is not None:
-            left = idle - ticks_diff(now, self._last_rx)
+            left = idle - _since(now, self._heard_at)
             if left <= 0:
+                if self._data_waiting():  # unread data is life: read it before judging
+                    return 0
                 self._drop(Failure(TIMEOUT, RECV, _ETIMEDOUT, self._where))
                 return -1
             if left < timeout_ms:
                 timeout_ms = left
         beat = self.heartbeat_ms
         if beat is not None and self._on_heartbeat is not None:
-            left = beat - ticks_diff(now, self._last_tx)
+            left = beat - _since(now, self._last_tx)
             if left <= 0:
                 self._last_tx = now  # once per quiet period, even if the handler sends nothing
                 self._call(self._on_heartbeat)
@@ -238,6 +283,7 @@ class Session:
         on_data = self._on_data
         stats = self.stats
         result = None
+        copying = False
         while reads:
             reads -= 1
             try:
@@ -251,7 +297,7 @@ class Session:
                     self._drop(None)
                 return None
             if self._idle_ms is not None:
-                self._last_rx = self._clock.ticks_ms()
+                self._heard_at = self._clock.ticks_ms()
             stats["bytes_in"] += n
             if not self._healthy:
                 self._mark_healthy()
@@ -264,8 +310,17 @@ class Session:
                     data = self._part
                     if len(data) != n:
                         data = self._part = self._view[:n]
-                    result = on_data(self, bytes(data) if self._copy else data)
+                    if self._copy:
+                        copying = True  # a MemoryError now is ours, not the handler's
+                        data = bytes(data)
+                        copying = False
+                    result = on_data(self, data)
             except BaseException as e:
+                if copying:
+                    # No room for the copy (a fragmented heap): not the handler's bug.
+                    # A retryable failure, like any MemoryError in the stack.
+                    self._drop(Failure(NO_MEMORY, RECV, None, self._where, e))
+                    return None
                 self._handler_raised(e)
             if n < len(buf) or self._sock is None:
                 break
@@ -291,26 +346,36 @@ class Session:
 
     def _mark_healthy(self):
         self._healthy = True
-        # Once healthy, only the idle timeout and the heartbeat need the clock.
-        self._timed = self._idle_ms is not None or self.heartbeat_ms is not None
+        # Once healthy, only the link watch, idle timeout and heartbeat need the clock.
+        self._timed = self.nic is not None or self._idle_ms is not None or self.heartbeat_ms is not None
         self.backoff.reset()
+
+    def _heard(self):
+        # A send that waited for room and then made progress: the peer acknowledged
+        # data, so it is alive, even if it sent nothing (the idle timeout's question).
+        self._heard_at = self._clock.ticks_ms()
+
+    def _data_waiting(self):
+        """Whether the socket has something to read now (the transport answers)."""
+        return False
 
     # -- sending while disconnected ------------------------------------------------------
 
     def _not_connected(self, data, n):
         """send() without a connection: queue data[:n] in the outbox if there is one,
-        else raise."""
+        else raise. Raised to the caller, also inside a handler: no connection existed,
+        so it is not a connection failure the client already handled."""
         outbox = self.outbox
         if outbox is None:
-            raise self._raise(Failure(CLOSED, SEND, _ENOTCONN, self._where))
+            raise Failure(CLOSED, SEND, _ENOTCONN, self._where)
         if n != len(data):
             data = data[:n]
         try:
             dropped, nbytes = outbox.put(data)
-        except Failure as f:  # policy "raise": the message was refused, and counted
+        except Failure:  # policy "raise": the message was refused, and counted
             self.stats["dropped"] += 1
             self.stats["dropped_bytes"] += len(data)
-            raise self._raise(f)
+            raise
         self.stats["dropped"] += dropped
         self.stats["dropped_bytes"] += nbytes
 
@@ -327,14 +392,20 @@ class Session:
 
     # -- ending a connection --------------------------------------------------------------
 
-    def _drop(self, failure):
+    def _drop(self, failure, backoff=True):
         """End the connection (if still open), schedule the next attempt, tell the
-        handler. Returns ``failure``."""
+        handler. Returns ``failure``. Without ``backoff`` (the link went) the next attempt
+        waits for the link instead, spending no backoff step."""
         if self._sock is not None:
             self._close()
             if failure is not None:
                 self.stats["last_failure"] = failure
-            self._schedule()
+            if backoff:
+                self._schedule()
+            else:
+                self._link_down = True  # reported here, not again by _link_wait()
+                self._next_at = self._clock.ticks_ms()
+                self._delay = 0
             self._call(self._on_disconnect, failure)
         return failure
 

@@ -1,0 +1,344 @@
+# Months unattended (issue #11): what a peer, a user or a clock does to a device left
+# alone - a busy main loop, a week without polling, a pulled cable, bad arguments, a
+# fragmented heap, Ctrl-C - against the blocking client on real loopback sockets.
+import socket
+import time
+
+from support import (
+    TICKS_MASK,
+    FakeClock,
+    FaultPeer,
+    Peer,
+    Quiet,
+    Recorder,
+    SocketTestCase,
+    closed_port,
+    micropython_only,
+    poll_until,
+    raises,
+    run_fresh,
+)
+from wiznet_net import Backoff, Failure, ReconnectingTCPClient
+from wiznet_net.outbox import Outbox
+
+SO_SNDBUF = 7  # Linux numbers; MicroPython's socket module does not name them
+# ticks_diff() sees no further than half the port's ticks period: 2**29 ms (6.2 days) on a
+# board, far more on the 64-bit unix port, so the tests advance by the port's own half.
+HALF_PERIOD = (TICKS_MASK + 1) // 2
+
+
+class Nic:
+    """A network interface whose link the test pulls and restores."""
+
+    def __init__(self):
+        self.up = True
+        self.interrupt_after = None  # raise KeyboardInterrupt on that many more checks
+
+    def isconnected(self):
+        if self.interrupt_after is not None:
+            self.interrupt_after -= 1
+            if self.interrupt_after < 0:
+                self.interrupt_after = None
+                raise KeyboardInterrupt
+        return self.up
+
+
+class StepClock(FakeClock):
+    """Fake time that also moves `step` ms each time it is read: long operations (a send
+    that waits for room again and again) take fake time as they go."""
+
+    def __init__(self, step):
+        super().__init__(record=False)
+        self.step = step
+
+    def ticks_ms(self):
+        self.now += self.step
+        return self.now & TICKS_MASK
+
+
+class Base(SocketTestCase):
+    def make(self, port, handler=None, **kw):
+        self.handler = handler or Recorder()
+        kw.setdefault("backoff", Backoff(initial_ms=100, max_ms=1600, jitter=0))
+        self.client = ReconnectingTCPClient("127.0.0.1", port, self.handler, **kw)
+        return self.client
+
+    def connect(self, **kw):
+        self.peer = Peer()
+        c = self.make(self.peer.port, **kw)
+        self.assertTrue(c.poll(0))
+        self.peer.accept()
+        return c
+
+
+class BusyMainLoop(Base):
+    def test_data_waiting_in_the_socket_counts_as_life(self):
+        # The peer sends a line every 200 ms; the program does 1.5 s of other work once.
+        # The lines are waiting in the socket: read them, do not declare the peer idle.
+        clock = FakeClock(record=False)
+        c = self.connect(idle_timeout_ms=1000, clock=clock)
+        for i in range(7):
+            self.peer.send(b"line %d\n" % i)
+        clock.advance(1500)
+        time.sleep_ms(20)  # loopback delivery
+        poll_until(c, lambda: self.handler.data.count(b"\n") == 7)
+        self.assertTrue(c.connected)
+        self.assertEqual(self.handler.named("disconnect"), [])
+
+    def test_a_send_that_waited_longer_than_the_idle_timeout_is_no_silence(self):
+        # The peer reads what we send but says nothing; one big send takes longer than the
+        # idle timeout because it waits for room: the peer made room, so it is alive.
+        self.peer = FaultPeer()  # reads everything, sends nothing
+        clock = StepClock(100)
+        c = self.make(self.peer.port, idle_timeout_ms=1000, send_timeout_ms=100000, clock=clock)
+        poll_until(c, lambda: c.connected)
+        c._sock.setsockopt(socket.SOL_SOCKET, SO_SNDBUF, 4096)
+        start = clock.now
+        c.send(bytes(256) * 4096)  # 1 MiB
+        self.assertTrue(clock.now - start > 1000, "the send should have outlasted the idle timeout")
+        c.poll(0)
+        self.assertTrue(c.connected)
+        self.assertEqual(self.handler.named("disconnect"), [])
+
+
+class WeekWithoutPolling(Base):
+    def test_an_overdue_attempt_is_made_at_once_after_more_than_half_the_ticks_period(self):
+        clock = FakeClock()
+        c = self.make(closed_port(), clock=clock)
+        c.poll(0)  # refused: the next attempt is due in 100 ms
+        self.assertEqual(c.stats["connect_failures"], 1)
+        clock.advance(HALF_PERIOD + 1000)  # nobody polled for more than half the period
+        del clock.sleeps[:]
+        c.poll(0)
+        self.assertEqual(clock.sleeps, [])  # no wait: overdue
+        self.assertEqual(c.stats["connect_failures"], 2)
+
+    def test_a_stopped_client_started_a_week_later_tries_at_once(self):
+        clock = FakeClock()
+        c = self.make(closed_port(), clock=clock)
+        c.poll(0)
+        c.stop()
+        clock.advance(HALF_PERIOD + 1000)  # a week on a board (half its period: 6.2 days)
+        c.start()
+        del clock.sleeps[:]
+        c.poll(0)
+        self.assertEqual(clock.sleeps, [])
+        self.assertEqual(c.stats["connect_failures"], 2)
+
+    def test_the_idle_timeout_still_fires_after_a_long_pause(self):
+        clock = FakeClock(record=False)
+        c = self.connect(idle_timeout_ms=1000, clock=clock)
+        clock.advance(HALF_PERIOD + 5)  # wraps ticks_diff() to a negative "elapsed"
+        c.poll(0)
+        self.assertFalse(c.connected)
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", "timeout")])
+
+
+class PulledCable(Base):
+    def test_a_connected_client_notices_a_lost_link_whatever_its_idle_timeout(self):
+        nic = Nic()
+        clock = FakeClock(record=False)
+        c = self.connect(nic=nic, clock=clock)  # idle_timeout_ms=None: a quiet server
+        c.poll(0)
+        nic.up = False
+        clock.advance(249)
+        c.poll(0)
+        self.assertTrue(c.connected)  # looked at every 250 ms
+        clock.advance(1)
+        c.poll(0)
+        self.assertFalse(c.connected)
+        f = c.stats["last_failure"]
+        self.assertEqual((f.kind, f.phase), ("no_link", "link"))
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", "no_link")])
+        # Waiting for the cable costs no backoff step and is reported once.
+        for _ in range(5):
+            c.poll(1000)
+        self.assertEqual(c.backoff.attempt, 0)
+        self.assertEqual(self.handler.named("failed"), [])
+        nic.up = True
+        self.assertTrue(c.poll(0))  # at once
+        self.peer.accept()
+
+    def test_poll_with_a_long_timeout_still_looks_at_the_link(self):
+        # poll(5000) on a quiet connection returns within 250 ms to look at the link.
+        nic = Nic()
+        c = self.connect(nic=nic)
+        nic.up = False
+        start = time.ticks_ms()
+        for _ in range(3):
+            if c.poll(5000):
+                continue
+            break
+        self.assertFalse(c.connected)
+        self.assertTrue(time.ticks_diff(time.ticks_ms(), start) < 1000)
+
+
+class BadArguments(Base):
+    def test_send_refuses_before_any_byte_moves(self):
+        c = self.connect()
+        for args, exc in (((b"abc", 10), ValueError), ((b"xyz", -1), ValueError), (("h\xe9llo",), TypeError),
+                          ((b"abc", 1.5), ValueError)):
+            e = raises(exc, c.send, *args)
+            self.assertIn("n" if exc is ValueError else "str", str(e))
+        self.assertTrue(c.connected)
+        c.send(b"ok")
+        self.assertEqual(self.peer.recv_exactly(2), b"ok")  # nothing before it
+        self.assertEqual(c.stats["bytes_out"], 2)
+
+    def test_nothing_is_queued_either(self):
+        box = Outbox(64)
+        c = self.make(closed_port(), outbox=box)
+        raises(ValueError, c.send, b"xyz", -1)
+        raises(ValueError, c.send, b"abc", 10)
+        raises(TypeError, c.send, "text")
+        self.assertEqual(len(box), 0)
+
+    def test_backoff_and_client_durations_a_board_can_count(self):
+        # time.ticks_add() raises OverflowError from 2**29 ms on a board: refuse up front.
+        for kw in ({"initial_ms": 1 << 29}, {"max_ms": 1 << 29}, {"stable_ms": 1 << 29}):
+            e = raises(ValueError, Backoff, **kw)
+            self.assertIn(list(kw)[0], str(e))
+        for name in ("connect_timeout_ms", "idle_timeout_ms", "send_timeout_ms", "heartbeat_ms"):
+            e = raises(ValueError, ReconnectingTCPClient, "127.0.0.1", 80, Recorder(), **{name: 1 << 29})
+            self.assertIn(name, str(e))
+        for factor in (float("inf"), float("nan"), 1e9):
+            e = raises(ValueError, Backoff, factor=factor)
+            self.assertIn("factor", str(e))
+
+    def test_an_injected_rand_is_checked_at_construction_and_used_from_its_first_value(self):
+        e = raises(ValueError, Backoff, rand=lambda: 1.5)
+        self.assertIn("rand", str(e))
+        raises(ValueError, Backoff, rand=lambda: -0.1)
+        values = [0.0, 1.0, 0.5, 7.0, -3.0]  # later values gone wrong are kept in range
+        b = Backoff(initial_ms=100, factor=2, max_ms=100000, rand=lambda: values.pop(0))
+        delays = [b.next_ms() for _ in range(5)]
+        self.assertEqual(delays, [100, 100, 250, 100, 1600])
+        self.assertTrue(all(d >= 100 for d in delays))
+
+
+class PollForever(Base):
+    def test_poll_minus_one_waits_for_data_and_delivers_it(self):
+        import _thread
+
+        c = self.connect()
+        _thread.start_new_thread(lambda: (time.sleep_ms(200), self.peer.send(b"late")), ())
+        start = time.ticks_ms()
+        self.assertTrue(c.poll(-1))
+        self.assertEqual(self.handler.data, b"late")
+        self.assertTrue(time.ticks_diff(time.ticks_ms(), start) >= 150)
+
+    def test_poll_minus_one_while_disconnected_sleeps_until_the_attempt_is_due(self):
+        clock = FakeClock()
+        c = self.make(closed_port(), clock=clock)
+        c.poll(-1)
+        c.poll(-1)
+        self.assertEqual(clock.sleeps, [100])  # the backoff delay, never a negative sleep
+        self.assertEqual(c.stats["connect_failures"], 2)
+
+
+class SendWithoutConnection(Base):
+    def test_enotconn_inside_a_handler_is_visible(self):
+        # No connection existed: not a failure the client already handled, so it is not
+        # swallowed, and the rest of the handler does not silently vanish.
+        class Reporter(Recorder):
+            def on_connect_failed(self, client, failure, retry_in_ms):
+                client.send(b"status: offline")
+
+        c = self.make(closed_port(), handler=Reporter())
+        f = raises(Failure, c.poll, 0)
+        self.assertEqual((f.kind, f.errno), ("closed", 107))
+
+
+class InterruptingClock(FakeClock):
+    """Ctrl-C lands on the n-th read of the clock: inside poll(), outside any handler."""
+
+    def __init__(self, n):
+        super().__init__(record=False)
+        self.n = n
+
+    def ticks_ms(self):
+        self.n -= 1
+        if self.n == 0:
+            raise KeyboardInterrupt
+        self.now += 10
+        return self.now & TICKS_MASK
+
+
+class CtrlC(Base):
+    def test_ctrl_c_in_run_while_connected_closes_the_socket(self):
+        self.peer = Peer()
+        c = self.make(self.peer.port, clock=InterruptingClock(20))
+        raises(KeyboardInterrupt, c.run)
+        self.assertEqual(c.stats["connects"], 1)
+        self.assertFalse(c.connected)
+        self.assertTrue(c.stopped)
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", None)])
+
+
+class TlsWithoutAuthentication(Base):
+    def test_a_context_that_verifies_nothing_is_refused(self):
+        micropython_only("MicroPython's SSLContext defaults to CERT_NONE; CPython's to CERT_REQUIRED")
+        import ssl
+
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verify_mode CERT_NONE on MicroPython
+        e = raises(ValueError, ReconnectingTCPClient, "127.0.0.1", 443, Recorder(), tls=ctx)
+        self.assertIn("CERT_REQUIRED", str(e))
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ReconnectingTCPClient("127.0.0.1", 443, Recorder(), tls=ctx)
+
+
+class FragmentedHeap(Base):
+    def test_no_room_for_the_copy_is_a_retryable_failure_not_a_handler_bug(self):
+        # A heap with 512-byte holes only: the 1 KiB copy for on_data cannot be made.
+        micropython_only("-X heapsize and a fresh interpreter")
+        code = """
+import gc, socket
+from wiznet_net import Backoff, ReconnectingTCPClient
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+for port in range(31000, 31100):
+    try:
+        srv.bind(socket.getaddrinfo("127.0.0.1", port)[0][-1])
+        break
+    except OSError:
+        pass
+srv.listen(1)
+seen = []
+class H:
+    def on_data(self, client, data):
+        seen.append(len(data))
+    def on_disconnect(self, client, failure):
+        seen.append(failure)
+c = ReconnectingTCPClient("127.0.0.1", port, H(), rxbuf=1024, backoff=Backoff(jitter=0))
+c.poll(0)
+conn, _ = srv.accept()
+conn.send(bytes(1000))
+import time
+time.sleep_ms(50)
+gc.collect()
+keep = [None] * (gc.mem_free() // 500 + 16)  # made first: a list that grew would leave holes
+try:
+    for i in range(len(keep)):
+        keep[i] = bytearray(500)
+except MemoryError:
+    pass
+for i in range(0, len(keep), 2):
+    keep[i] = None
+gc.collect()
+try:
+    c.poll(100)
+    result = "escaped: none"
+except MemoryError:
+    result = "escaped: MemoryError"
+keep = None
+gc.collect()
+f = c.stats["last_failure"]
+print(result, "connected", c.connected, "seen", [getattr(x, "kind", x) for x in seen],
+      "kind", f and f.kind, "retryable", f and f.retryable)
+conn.close()
+srv.close()
+"""
+        status, out = run_fresh(code, "fragmented")
+        self.assertEqual(status, 0, out)
+        self.assertIn("escaped: none connected False seen ['no_memory'] kind no_memory retryable True", out)
+
