@@ -3,8 +3,9 @@
 # unbounded buffer.
 
 from support import FakeClock, Peer, SocketTestCase, poll_until, raises
-from wiznet_net import Backoff, ReconnectingTCPClient
+from wiznet_net import Backoff, Failure, ReconnectingTCPClient
 from wiznet_net.framing import LengthPrefixed, Lines
+from wiznet_net.outbox import Outbox
 
 
 class Messages:
@@ -25,11 +26,21 @@ class Base(SocketTestCase):
         self.peer = Peer()
         self.app = Messages()
 
-    def connect(self, framer):
+    def make(self, framer, outbox=None):
         self.framer = framer
         self.client = ReconnectingTCPClient(
-            "127.0.0.1", self.peer.port, framer, rxbuf=16, backoff=Backoff(initial_ms=100, jitter=0), clock=FakeClock()
+            "127.0.0.1",
+            self.peer.port,
+            framer,
+            rxbuf=16,
+            outbox=outbox,
+            backoff=Backoff(initial_ms=100, jitter=0),
+            clock=FakeClock(),
         )
+        return self.client
+
+    def connect(self, framer, outbox=None):
+        self.make(framer, outbox)
         self.client.poll(0)
         self.peer.accept()
         return self.client
@@ -73,6 +84,16 @@ class LineFraming(Base):
         self.framer.send(self.client, b"ping")
         self.assertEqual(self.peer.recv_exactly(5), b"ping\n")
 
+    def test_send_refuses_a_line_containing_the_separator(self):
+        self.connect(Lines(self.app))
+        e = raises(ValueError, self.framer.send, self.client, b"set a=1\nreboot")
+        self.assertIn("line", str(e))
+        raises(ValueError, self.framer.send, self.client, memoryview(b"x\ny"))
+        self.assertIn("line", str(raises(TypeError, self.framer.send, self.client, "text")))
+        self.framer.send(self.client, b"ok")
+        self.assertEqual(self.peer.recv_exactly(3), b"ok\n")  # nothing of the refused lines went
+        self.assertEqual(self.client.stats["bytes_out"], 3)
+
     def test_connection_ending_mid_line_is_reported(self):
         c = self.connect(Lines(self.app))
         self.feed(b"partial")
@@ -113,6 +134,13 @@ class LengthFraming(Base):
         self.assertEqual(self.peer.recv_exactly(7), b"\x00\x00\x00\x03abc")
         raises(ValueError, self.framer.send, self.client, b"x" * 51)
 
+    def test_max_frame_must_fit_the_header(self):
+        self.assertIn("max_frame", str(raises(ValueError, LengthPrefixed, self.app, max_frame=1000, header=1)))
+        self.assertIn("max_frame", str(raises(ValueError, LengthPrefixed, self.app, max_frame=65536, header=2)))
+        self.connect(LengthPrefixed(self.app, max_frame=255, header=1))
+        self.framer.send(self.client, b"y" * 255)
+        self.assertEqual(self.peer.recv_exactly(256), b"\xff" + b"y" * 255)
+
     def test_bad_arguments(self):
         self.assertIn("header", str(raises(ValueError, LengthPrefixed, self.app, header=3)))
         self.assertIn("max_frame", str(raises(TypeError, LengthPrefixed, self.app, max_frame="1k")))
@@ -131,3 +159,61 @@ class LengthFraming(Base):
         self.app = App()
         self.connect(LengthPrefixed(self.app))
         self.assertEqual(events, ["connecting", "connect"])
+
+
+class WithOutbox(Base):
+    # One framed message is one client.send(): the outbox queues, drops and flushes it
+    # whole, so after an outage the peer decodes exactly the messages that were kept.
+    def outage(self, make_framer, frame):
+        for size in range(30, 41):  # whatever the outbox cuts at, messages go whole
+            framer = make_framer(self.app)
+            c = self.make(framer, Outbox(size=size, policy="drop-oldest"))
+            sent = []
+            for i in range(40):
+                message = b"m%d;" % i + b"x" * (i * 7 % 5)  # 3 to 8 bytes
+                framer.send(c, message)
+                sent.append(message)
+            kept = []
+            room = size
+            for message in reversed(sent):  # the newest that fit, 2 bytes of header each
+                if len(frame(message)) + 2 > room:
+                    break
+                room -= len(frame(message)) + 2
+                kept.insert(0, message)
+            c.poll(0)
+            self.peer.accept()
+            framer.send(c, b"after")
+            stream = b"".join(frame(m) for m in kept + [b"after"])
+            self.assertEqual(self.peer.recv_exactly(len(stream)), stream)
+            self.assertEqual(c.stats["dropped"], len(sent) - len(kept))
+            c.stop()
+
+    def test_length_prefixed_frames_survive_an_outage_whole(self):
+        self.outage(LengthPrefixed, lambda m: len(m).to_bytes(2, "big") + m)
+
+    def test_lines_survive_an_outage_whole(self):
+        self.outage(Lines, lambda m: m + b"\n")
+
+    def test_raise_policy_refuses_the_whole_message(self):
+        for framer, message, frame, ok in (
+            (LengthPrefixed(self.app), b"abcde", b"\x00\x05abcde", b"\x00\x02ok"),
+            (Lines(self.app), b"abcd", b"abcd\n", b"ok\n"),
+        ):
+            c = self.make(framer, Outbox(size=len(frame) + 1, policy="raise"))  # one byte short
+            self.assertEqual(raises(Failure, framer.send, c, message).errno, 105)
+            self.assertEqual((len(c.outbox), c.stats["dropped"], c.stats["dropped_bytes"]), (0, 1, len(frame)))
+            c.poll(0)
+            self.peer.accept()
+            framer.send(c, b"ok")
+            self.assertEqual(self.peer.recv_exactly(len(ok)), ok)  # nothing of the refused one before it
+            c.stop()
+
+    def test_a_buffer_reused_after_send_does_not_change_what_was_queued(self):
+        c = self.make(Lines(self.app), Outbox(size=64))
+        buf = bytearray(b"abc")
+        self.framer.send(c, memoryview(buf))
+        buf[:] = b"XYZ"
+        self.framer.send(c, buf)
+        c.poll(0)
+        self.peer.accept()
+        self.assertEqual(self.peer.recv_exactly(8), b"abc\nXYZ\n")

@@ -3,10 +3,20 @@
 # within a fixed buffer, and treat a peer that breaks the framing (a line that never
 # ends, a length prefix that lies) as a failure: the connection is dropped with kind
 # "protocol" and re-made, never a MemoryError or an unbounded buffer.
+#
+# Sending: one framed message is one client.send() of one buffer, so an outbox queues,
+# drops and flushes it whole, and two sends can never interleave inside it.
 from ._compat import call_cold
 from .failure import PROTOCOL, RECV, Failure
 
 _FORWARDED = ("on_connecting", "on_connect_failed", "on_heartbeat")
+
+
+def _length(name, data):
+    # A str would go out as its UTF-8 bytes while len() counts characters.
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError("%s: expected bytes, bytearray or memoryview, got %s" % (name, type(data).__name__))
+    return len(data)
 
 
 class _Framer:
@@ -72,9 +82,18 @@ class Lines(_Framer):
         self.sep = sep
 
     def send(self, client, line):
-        """Send ``line`` followed by the separator."""
-        client.send(line)
-        client.send(self.sep)
+        """Send ``line`` followed by the separator, as one ``client.send()``, and return
+        what that returns (with the asyncio client: await it). ``line`` is copied first,
+        so the caller may reuse its buffer at once. A line that contains the separator
+        is refused with ValueError (the peer would read two lines), nothing sent."""
+        n = _length("line", line)
+        out = bytearray(n + 1)  # its own buffer: an awaited send may still be using another
+        out[:n] = line
+        at = out.find(self.sep, 0, n)
+        if at >= 0:
+            raise ValueError("line: contains the separator %r at %d; the peer would read two lines" % (self.sep, at))
+        out[n] = self.sep[0]
+        return client.send(out)
 
     def on_data_into(self, client, data, n):
         buf = self._buf
@@ -103,24 +122,37 @@ class Lines(_Framer):
 
 class LengthPrefixed(_Framer):
     """Messages preceded by their length as a big-endian unsigned integer of ``header``
-    bytes (1, 2 or 4). ``handler.on_message(client, payload)`` gets each payload. A length
-    above ``max_frame`` drops the connection with a ``"protocol"`` failure before any of
-    the payload is buffered."""
+    bytes (1, 2 or 4; ``max_frame`` must fit in it). ``handler.on_message(client,
+    payload)`` gets each payload. A length above ``max_frame`` drops the connection with
+    a ``"protocol"`` failure before any of the payload is buffered."""
 
     def __init__(self, handler, max_frame=1024, header=2):
         call_cold("_checks", "check_int", "max_frame", max_frame, 1)
         if header not in (1, 2, 4):
             raise ValueError("header: expected 1, 2 or 4 (bytes), got %r" % (header,))
+        if max_frame >> (8 * header):
+            raise ValueError("max_frame: %d does not fit a %d-byte header (at most %d)" % (
+                max_frame, header, (1 << (8 * header)) - 1))
         super().__init__(handler, header + max_frame)
         self.max_frame = max_frame
         self.header = header
 
     def send(self, client, payload):
-        """Send ``payload`` preceded by its length."""
-        if len(payload) > self.max_frame:
-            raise ValueError("payload: %d bytes, more than max_frame=%d" % (len(payload), self.max_frame))
-        client.send(len(payload).to_bytes(self.header, "big"))
-        client.send(payload)
+        """Send ``payload`` preceded by its length, as one ``client.send()``, and return
+        what that returns (with the asyncio client: await it). ``payload`` is copied
+        first, so the caller may reuse its buffer at once. ValueError, nothing sent, if
+        it is longer than ``max_frame``."""
+        n = _length("payload", payload)
+        if n > self.max_frame:
+            raise ValueError("payload: %d bytes, more than max_frame=%d" % (n, self.max_frame))
+        h = self.header
+        out = bytearray(h + n)  # its own buffer: an awaited send may still be using another
+        k = n
+        for i in range(h - 1, -1, -1):
+            out[i] = k & 0xFF
+            k >>= 8
+        out[h:] = payload
+        return client.send(out)
 
     def on_data_into(self, client, data, n):
         buf = self._buf
