@@ -2,6 +2,9 @@
 # a peer that breaks the framing gets a "protocol" failure and a reconnect, never an
 # unbounded buffer.
 
+import asyncio
+import unittest
+
 from support import FakeClock, Peer, SocketTestCase, poll_until, raises
 from wiznet_net import Backoff, Failure, ReconnectingTCPClient
 from wiznet_net.framing import LengthPrefixed, Lines
@@ -84,6 +87,45 @@ class LineFraming(Base):
         self.framer.send(self.client, b"ping")
         self.assertEqual(self.peer.recv_exactly(5), b"ping\n")
 
+    def test_a_line_of_max_line_bytes_ending_in_crlf(self):
+        # The CR of a CRLF is not part of the line: it must not count against max_line,
+        # whether the line arrives whole or cut before or after the CR.
+        c = self.connect(Lines(self.app, max_line=8))
+        self.feed(b"12345678\r\n", b"abcdefgh\r", b"\n", b"ABCDEFGH", b"\r\n", b"12345678\n", expect=4)
+        self.assertTrue(c.connected)
+        self.assertEqual(self.app.got, [b"12345678", b"abcdefgh", b"ABCDEFGH", b"12345678"])
+        self.assertEqual(self.app.disconnects, [])
+
+    def test_a_line_longer_than_max_line_is_refused_however_it_arrives(self):
+        for chunks in (
+            (b"123456789\n",),  # whole, with its separator, in one read
+            (b"123456789\r\n",),
+            (b"12345678\r", b"9\n"),  # a CR inside the line is not the CRLF's
+            (b"1234", b"56789\n"),
+            (b"12345678", b"9"),  # no separator yet, already too long
+        ):
+            self.app = Messages()
+            c = self.connect(Lines(self.app, max_line=8))
+            self.feed(*chunks)
+            poll_until(c, lambda: not c.connected)
+            self.assertEqual(self.app.got, [], chunks)
+            self.assertEqual(self.app.disconnects[-1].kind, "protocol", chunks)
+            self.assertEqual(self.framer.messages, 0)
+            c.stop()
+
+    def test_a_handler_that_stops_the_client_gets_no_more_lines(self):
+        class Stopper(Messages):
+            def on_message(self, client, message):
+                Messages.on_message(self, client, message)
+                if message == b"b":
+                    client.stop()
+
+        self.app = Stopper()
+        c = self.connect(Lines(self.app))
+        self.feed(b"a\nb\nc\npart")
+        self.assertEqual((self.app.got, self.framer.messages), ([b"a", b"b"], 2))
+        self.assertEqual((c.connected, self.app.disconnects, self.framer.cut), (False, [None], 0))
+
     def test_send_refuses_a_line_containing_the_separator(self):
         self.connect(Lines(self.app))
         e = raises(ValueError, self.framer.send, self.client, b"set a=1\nreboot")
@@ -133,6 +175,30 @@ class LengthFraming(Base):
         self.framer.send(self.client, b"abc")
         self.assertEqual(self.peer.recv_exactly(7), b"\x00\x00\x00\x03abc")
         raises(ValueError, self.framer.send, self.client, b"x" * 51)
+
+    def test_a_handler_that_stops_the_client_gets_no_more_frames(self):
+        class Stopper(Messages):
+            def on_message(self, client, message):
+                Messages.on_message(self, client, message)
+                client.stop()
+
+        self.app = Stopper()
+        c = self.connect(LengthPrefixed(self.app))
+        self.feed(b"\x00\x01a\x00\x01b\x00")
+        self.assertEqual((self.app.got, self.framer.messages, c.connected), ([b"a"], 1, False))
+
+    def test_a_peer_that_sends_a_header_then_closes(self):
+        c = self.connect(LengthPrefixed(self.app, max_frame=100))
+        self.feed(b"\x00\x05he")
+        self.peer.close_conn()
+        poll_until(c, lambda: not c.connected)
+        f = self.app.disconnects[-1]
+        self.assertEqual(f.kind, "protocol")
+        self.assertIn("4 bytes are lost", f.hint)
+        poll_until(c, lambda: c.connected, steps=5, step_ms=100000)
+        self.peer.accept()
+        self.feed(b"\x00\x02ok", expect=1)  # the next connection starts with a fresh header
+        self.assertEqual(self.app.got, [b"ok"])
 
     def test_max_frame_must_fit_the_header(self):
         self.assertIn("max_frame", str(raises(ValueError, LengthPrefixed, self.app, max_frame=1000, header=1)))
@@ -217,3 +283,99 @@ class WithOutbox(Base):
         c.poll(0)
         self.peer.accept()
         self.assertEqual(self.peer.recv_exactly(8), b"abc\nXYZ\n")
+
+
+class FakeClient:
+    """Just what a framer uses of a client, to drive it without sockets or a loop."""
+
+    def __init__(self):
+        self.connected = True
+        self.socket = object()
+        self.failures = []
+
+    def disconnect(self, failure=None):
+        self.failures.append(failure)
+        self.stop()
+
+    def stop(self):
+        self.connected = False
+        self.socket = None
+
+
+class CoroutineHandlers(unittest.TestCase):
+    # What the asyncio client gets from a framer whose handler has coroutines: one
+    # coroutine per read that runs them in order (test_aio.py runs them for real).
+    def run_read(self, framer, data):
+        client = FakeClient()
+        coro = framer.on_data_into(client, bytearray(data), len(data))
+        self.assertTrue(coro is not None and hasattr(coro, "send"))
+        asyncio.run(coro)
+        return client
+
+    def test_messages_then_the_violation_in_order(self):
+        got = []
+
+        class App:
+            async def on_message(self, client, line):
+                await asyncio.sleep(0)
+                got.append((line, client.connected))
+
+        framer = Lines(App(), max_line=4)
+        client = FakeClient()
+        coro = framer.on_data_into(client, bytearray(b"a\nbb\r\nccccc\nd\n"), 15)
+        self.assertEqual((got, client.failures), ([], []))  # nothing ran yet
+        asyncio.run(coro)
+        self.assertEqual(got, [(b"a", True), (b"bb", True)])
+        self.assertEqual([f.kind for f in client.failures], ["protocol"])
+        self.assertEqual(framer.messages, 2)
+
+    def test_a_handler_that_stops_the_client_ends_the_delivery(self):
+        got = []
+
+        class App:
+            def on_message(self, client, payload):
+                got.append(payload)
+                if payload == b"a":
+                    return self.stop(client)  # a coroutine for the first message only
+                return None
+
+            async def stop(self, client):
+                client.stop()
+
+        framer = LengthPrefixed(App())
+        client = self.run_read(framer, b"\x00\x01a\x00\x01b")
+        self.assertEqual((got, framer.messages, client.failures), ([b"a"], 1, []))
+
+    def test_plain_messages_after_a_coroutine_wait_for_it(self):
+        got = []
+
+        class App:
+            def on_message(self, client, payload):
+                got.append(payload)
+                return self.later(payload) if payload == b"a" else None
+
+            async def later(self, payload):
+                await asyncio.sleep(0)
+                got.append(payload + b" done")
+
+        framer = LengthPrefixed(App())
+        self.run_read(framer, b"\x00\x01a\x00\x01b\x00\x00")
+        self.assertEqual(got, [b"a", b"a done", b"b", b""])
+        self.assertEqual(framer.messages, 3)
+
+    def test_on_connect_and_on_disconnect_return_the_coroutine(self):
+        class App:
+            def on_message(self, client, line):
+                pass
+
+            async def on_connect(self, client):
+                return "connected"
+
+            async def on_disconnect(self, client, failure):
+                return failure
+
+        framer = Lines(App())
+        client = FakeClient()
+        self.assertEqual(asyncio.run(framer.on_connect(client)), "connected")
+        framer.on_data_into(client, bytearray(b"cut"), 3)
+        self.assertEqual(asyncio.run(framer.on_disconnect(client, None)).kind, "protocol")

@@ -4,6 +4,11 @@
 # ends, a length prefix that lies) as a failure: the connection is dropped with kind
 # "protocol" and re-made, never a MemoryError or an unbounded buffer.
 #
+# Both clients: with the blocking one every handler method is a plain function. With the
+# asyncio one a handler method may be a coroutine; the framer then returns it (or, from
+# on_data_into, one coroutine that awaits each message's in turn) and the client awaits
+# it before it reads again - so the framer's own state never changes under a handler.
+#
 # Sending: one framed message is one client.send() of one buffer, so an outbox queues,
 # drops and flushes it whole, and two sends can never interleave inside it.
 from ._compat import call_cold
@@ -17,6 +22,10 @@ def _length(name, data):
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError("%s: expected bytes, bytearray or memoryview, got %s" % (name, type(data).__name__))
     return len(data)
+
+
+def _awaitable(result):
+    return result is not None and hasattr(result, "send")
 
 
 class _Framer:
@@ -33,14 +42,19 @@ class _Framer:
             if fn is not None:
                 setattr(self, name, fn)
         self._buf = bytearray(max_size)
+        self._view = memoryview(self._buf)
         self._n = 0
+        # After a handler returned a coroutine: it, then what this read held after it
+        # (messages, or the Failure that ends the connection), for _in_order().
+        self._later = None
         self.messages = 0  # delivered
         self.cut = 0  # connections that ended in the middle of a message
 
     def on_connect(self, client):
         self._n = 0
+        self._later = None
         if self._on_connect is not None:
-            self._on_connect(client)
+            return self._on_connect(client)  # a coroutine is the asyncio client's to await
 
     def on_disconnect(self, client, failure):
         if self._n and failure is None:
@@ -50,34 +64,72 @@ class _Framer:
             )
         self._n = 0
         if self._on_disconnect is not None:
-            self._on_disconnect(client, failure)
+            return self._on_disconnect(client, failure)
 
     def _violation(self, client, hint):
         self._n = 0
-        client.disconnect(Failure(PROTOCOL, RECV, None, hint=hint))
+        failure = Failure(PROTOCOL, RECV, None, hint=hint)
+        if self._later is None:
+            client.disconnect(failure)
+        else:  # the messages before it are still to be handled: it comes after them
+            self._later.append(failure)
 
-    def _deliver(self, client, start, end):
+    def _emit(self, client, message):
+        """Hand one message to the handler. False: stop reading this data (the handler
+        stopped or dropped the connection)."""
+        later = self._later
+        if later is not None:  # a coroutine handles an earlier message: wait behind it
+            later.append(message)
+            return True
         self.messages += 1
-        self._on_message(client, bytes(memoryview(self._buf)[start:end]))
+        result = self._on_message(client, message)
+        if _awaitable(result):
+            self._later = [result]
+            return True
+        return client.connected
 
-    def _keep_from(self, start):
-        # Move an unfinished message to the front of the buffer.
-        rest = self._n - start
-        if rest and start:
-            self._buf[:rest] = self._buf[start : self._n]
-        self._n = rest
+    def _result(self, client):
+        # What on_data_into returns: None, or one coroutine for the asyncio client.
+        later = self._later
+        if later is None:
+            return None
+        self._later = None
+        return self._in_order(client, later)
+
+    async def _in_order(self, client, later):
+        sock = client.socket
+        await later[0]
+        for i in range(1, len(later)):
+            if sock is None or client.socket is not sock:  # stopped or dropped meanwhile
+                return
+            item = later[i]
+            later[i] = None  # handled: its bytes may go
+            if isinstance(item, Failure):
+                client.disconnect(item)
+                return
+            self.messages += 1
+            result = self._on_message(client, item)
+            if _awaitable(result):
+                await result
 
 
 class Lines(_Framer):
     """Newline-delimited messages: ``handler.on_message(client, line)`` gets each line
     without its separator (and without a trailing ``\\r``). A line longer than
-    ``max_line`` bytes drops the connection with a ``"protocol"`` failure."""
+    ``max_line`` bytes (the ``\\r`` of a CRLF not counted) drops the connection with a
+    ``"protocol"`` failure.
+
+    Works with both clients. With :class:`~wiznet_net.aio.AsyncReconnectingTCPClient`
+    ``on_message``, ``on_connect`` and ``on_disconnect`` may be coroutines (awaited in
+    order, one message at a time), and :meth:`send` must be awaited:
+    ``await lines.send(client, b"hi")``.
+    """
 
     def __init__(self, handler, max_line=256, sep=b"\n"):
         call_cold("_checks", "check_int", "max_line", max_line, 1)
         if not isinstance(sep, bytes) or len(sep) != 1:
             raise ValueError("sep: expected one byte such as b'\\n', got %r" % (sep,))
-        super().__init__(handler, max_line + 1)
+        super().__init__(handler, max_line + 1)  # room for a CR before the separator
         self.max_line = max_line
         self.sep = sep
 
@@ -95,36 +147,56 @@ class Lines(_Framer):
         out[n] = self.sep[0]
         return client.send(out)
 
+    def _too_long(self, client):
+        self._violation(client, "a line longer than %d bytes - wrong protocol or a runaway peer" % self.max_line)
+
     def on_data_into(self, client, data, n):
         buf = self._buf
-        sep = self.sep[0]
-        taken = 0
-        while taken < n:
-            k = min(n - taken, len(buf) - self._n)
-            buf[self._n : self._n + k] = data[taken : taken + k]
-            scan = self._n
-            self._n += k
-            taken += k
-            start = 0
-            for i in range(scan, self._n):
-                if buf[i] == sep:
-                    end = i - 1 if i > start and buf[i - 1] == 13 else i
-                    self._deliver(client, start, end)
-                    if not client.connected:  # the handler stopped or dropped it
-                        self._n = 0
-                        return
-                    start = i + 1
-            self._keep_from(start)
-            if self._n > self.max_line:
-                self._violation(client, "a line longer than %d bytes - wrong protocol or a runaway peer" % self.max_line)
-                return
+        sep = self.sep
+        limit = self.max_line
+        view = memoryview(data)
+        i = 0
+        while i < n:
+            held = self._n
+            j = data.find(sep, i, n)
+            if j < 0:  # the line goes on in the next read: keep what came of it
+                end = held + n - i
+                # max_line bytes may still be followed by the CR of a CRLF
+                if end > limit and (end > limit + 1 or data[n - 1] != 13):
+                    self._too_long(client)
+                    break
+                buf[held:end] = view[i:n]
+                self._n = end
+                break
+            size = held + j - i
+            if (data[j - 1] if j > i else buf[held - 1] if held else 0) == 13:
+                size -= 1  # CRLF: the CR is not part of the line
+            if size > limit:
+                self._too_long(client)
+                break
+            if held:  # the line began in an earlier read
+                buf[held : held + j - i] = view[i:j]
+                message = bytes(self._view[:size])
+                self._n = 0
+            else:
+                message = bytes(view[i : i + size])
+            i = j + 1
+            if not self._emit(client, message):
+                break
+        return self._result(client)
 
 
 class LengthPrefixed(_Framer):
     """Messages preceded by their length as a big-endian unsigned integer of ``header``
     bytes (1, 2 or 4; ``max_frame`` must fit in it). ``handler.on_message(client,
     payload)`` gets each payload. A length above ``max_frame`` drops the connection with
-    a ``"protocol"`` failure before any of the payload is buffered."""
+    a ``"protocol"`` failure before any of the payload is buffered.
+
+    Works with both clients. With :class:`~wiznet_net.aio.AsyncReconnectingTCPClient`
+    ``on_message``, ``on_connect`` and ``on_disconnect`` may be coroutines (awaited in
+    order, one message at a time), and :meth:`send` must be awaited:
+    ``await framer.send(client, payload)``.
+    """
 
     def __init__(self, handler, max_frame=1024, header=2):
         call_cold("_checks", "check_int", "max_frame", max_frame, 1)
@@ -136,6 +208,7 @@ class LengthPrefixed(_Framer):
         super().__init__(handler, header + max_frame)
         self.max_frame = max_frame
         self.header = header
+        self._size = 0  # the payload length the current header announced
 
     def send(self, client, payload):
         """Send ``payload`` preceded by its length, as one ``client.send()``, and return
@@ -157,22 +230,30 @@ class LengthPrefixed(_Framer):
     def on_data_into(self, client, data, n):
         buf = self._buf
         h = self.header
+        view = memoryview(data)
         taken = 0
         while taken < n:
-            need = h if self._n < h else h + int.from_bytes(buf[:h], "big")
-            k = min(n - taken, need - self._n)
-            buf[self._n : self._n + k] = data[taken : taken + k]
-            self._n += k
+            held = self._n
+            need = h + self._size if held >= h else h
+            k = min(n - taken, need - held)
+            buf[held : held + k] = view[taken : taken + k]
+            held += k
             taken += k
-            if self._n == h:
-                size = int.from_bytes(buf[:h], "big")
+            if held == h:  # the header is complete: the payload's length is known
+                size = 0
+                for i in range(h):
+                    size = size << 8 | buf[i]
                 if size > self.max_frame:
                     self._violation(
                         client, "a frame of %d bytes announced, more than max_frame=%d" % (size, self.max_frame)
                     )
-                    return
-            if self._n >= h and self._n == h + int.from_bytes(buf[:h], "big"):
+                    break
+                self._size = size
+                need = h + size
+            if held == need:
                 self._n = 0
-                self._deliver(client, h, h + (need - h))
-                if not client.connected:
-                    return
+                if not self._emit(client, bytes(self._view[h:need])):
+                    break
+            else:
+                self._n = held
+        return self._result(client)
