@@ -55,6 +55,13 @@ class Base(SocketTestCase):
         if expect is not None:
             poll_until(self.client, lambda: len(self.app.got) >= expect or not self.client.connected)
 
+    def cut_by_peer(self, *chunks):
+        """Feed chunks, close the connection from the peer's side: the failure reported."""
+        self.feed(*chunks)
+        self.peer.close_conn()
+        poll_until(self.client, lambda: not self.client.connected)
+        return self.app.disconnects[-1]
+
 
 class LineFraming(Base):
     def test_lines_cut_anywhere_come_out_whole(self):
@@ -137,11 +144,8 @@ class LineFraming(Base):
         self.assertEqual(self.client.stats["bytes_out"], 3)
 
     def test_connection_ending_mid_line_is_reported(self):
-        c = self.connect(Lines(self.app))
-        self.feed(b"partial")
-        self.peer.close_conn()
-        poll_until(c, lambda: not c.connected)
-        f = self.app.disconnects[-1]
+        self.connect(Lines(self.app))
+        f = self.cut_by_peer(b"partial")
         self.assertEqual(f.kind, "protocol")
         self.assertIn("7 bytes are lost", f.hint)
         self.assertEqual(self.framer.cut, 1)
@@ -189,10 +193,7 @@ class LengthFraming(Base):
 
     def test_a_peer_that_sends_a_header_then_closes(self):
         c = self.connect(LengthPrefixed(self.app, max_frame=100))
-        self.feed(b"\x00\x05he")
-        self.peer.close_conn()
-        poll_until(c, lambda: not c.connected)
-        f = self.app.disconnects[-1]
+        f = self.cut_by_peer(b"\x00\x05he")
         self.assertEqual(f.kind, "protocol")
         self.assertIn("4 bytes are lost", f.hint)
         poll_until(c, lambda: c.connected, steps=5, step_ms=100000)
