@@ -319,17 +319,20 @@ class Framing(Base):
                 if line == b"b":
                     client.stop()
 
+            def on_disconnect(self, client, failure):
+                got.append(failure)
+
         lines = Lines(App())
         self.peer = Peer()
         c = self.make(self.peer.port, lines)
 
         async def scenario():
             task = await self.start(c)
-            self.peer.send(b"a\nb\nc\nd\n")
+            self.peer.send(b"a\nb\nc\nd")  # the last line unfinished: a stop is no cut
             await asyncio.wait_for_ms(task, 2000)
 
         self.run_async(scenario())
-        self.assertEqual((got, lines.messages, c.connected), ([b"a", b"b"], 2, False))
+        self.assertEqual((got, lines.messages, lines.cut, c.connected), ([b"a", b"b", None], 2, 0, False))
 
     def test_frames_before_a_lying_header_are_handled_first(self):
         from wiznet_net.framing import LengthPrefixed

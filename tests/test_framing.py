@@ -3,6 +3,8 @@
 # unbounded buffer.
 
 import asyncio
+import gc
+import sys
 import unittest
 
 from support import FakeClock, Peer, SocketTestCase, poll_until, raises
@@ -142,6 +144,14 @@ class LineFraming(Base):
         self.framer.send(self.client, b"ok")
         self.assertEqual(self.peer.recv_exactly(3), b"ok\n")  # nothing of the refused lines went
         self.assertEqual(self.client.stats["bytes_out"], 3)
+
+    def test_a_stop_is_not_a_cut_by_the_peer(self):
+        # on_disconnect(client, None) after stop(), as the README promises, even with
+        # half a line buffered.
+        c = self.connect(Lines(self.app))
+        self.feed(b"half a li")
+        c.stop()
+        self.assertEqual((self.app.disconnects, self.framer.cut), ([None], 0))
 
     def test_connection_ending_mid_line_is_reported(self):
         self.connect(Lines(self.app))
@@ -291,6 +301,7 @@ class FakeClient:
 
     def __init__(self):
         self.connected = True
+        self.stopped = False
         self.socket = object()
         self.failures = []
 
@@ -300,6 +311,7 @@ class FakeClient:
 
     def stop(self):
         self.connected = False
+        self.stopped = True
         self.socket = None
 
 
@@ -380,3 +392,28 @@ class CoroutineHandlers(unittest.TestCase):
         self.assertEqual(asyncio.run(framer.on_connect(client)), "connected")
         framer.on_data_into(client, bytearray(b"cut"), 3)
         self.assertEqual(asyncio.run(framer.on_disconnect(client, None)).kind, "protocol")
+
+    def test_a_read_of_many_lines_is_cut_one_line_at_a_time(self):
+        # A coroutine handler sees each line while the rest of the read is still in the
+        # client's buffer: 500 short lines are never 500 bytes objects at once.
+        if sys.implementation.name != "micropython":
+            raise unittest.SkipTest("MicroPython only: gc.mem_alloc() measures its heap")
+        held = []
+
+        class App:
+            async def on_message(self, client, line):
+                if not held:
+                    gc.collect()
+                    held.append(gc.mem_alloc() - before)
+                await asyncio.sleep(0)
+
+        framer = Lines(App())
+        client = FakeClient()
+        data = bytearray(b"x\n" * 500)
+        gc.collect()
+        before = gc.mem_alloc()
+        coro = framer.on_data_into(client, data, len(data))
+        asyncio.run(coro)
+        print("    figures heap held at the first of 500 lines: %d B" % held[0])
+        self.assertEqual(framer.messages, 500)
+        self.assertTrue(held[0] < 2048, "%d B held" % held[0])

@@ -5,9 +5,11 @@
 # "protocol" and re-made, never a MemoryError or an unbounded buffer.
 #
 # Both clients: with the blocking one every handler method is a plain function. With the
-# asyncio one a handler method may be a coroutine; the framer then returns it (or, from
-# on_data_into, one coroutine that awaits each message's in turn) and the client awaits
-# it before it reads again - so the framer's own state never changes under a handler.
+# asyncio one a handler method may be a coroutine; the framer returns it for the client
+# to await. From on_data_into that is one coroutine that awaits the message's coroutine,
+# then cuts the next message out of the same read - the asyncio client reads again only
+# once it has finished - so messages are handled one at a time, in order, and a read of
+# a hundred short lines never holds a hundred of them at once.
 #
 # Sending: one framed message is one client.send() of one buffer, so an outbox queues,
 # drops and flushes it whole, and two sends can never interleave inside it.
@@ -22,10 +24,6 @@ def _length(name, data):
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError("%s: expected bytes, bytearray or memoryview, got %s" % (name, type(data).__name__))
     return len(data)
-
-
-def _awaitable(result):
-    return result is not None and hasattr(result, "send")
 
 
 class _Framer:
@@ -44,20 +42,18 @@ class _Framer:
         self._buf = bytearray(max_size)
         self._view = memoryview(self._buf)
         self._n = 0
-        # After a handler returned a coroutine: it, then what this read held after it
-        # (messages, or the Failure that ends the connection), for _in_order().
-        self._later = None
+        self._pending = None  # a handler's coroutine, to finish before the next message
         self.messages = 0  # delivered
         self.cut = 0  # connections that ended in the middle of a message
 
     def on_connect(self, client):
         self._n = 0
-        self._later = None
+        self._pending = None
         if self._on_connect is not None:
             return self._on_connect(client)  # a coroutine is the asyncio client's to await
 
     def on_disconnect(self, client, failure):
-        if self._n and failure is None:
+        if self._n and failure is None and not client.stopped:  # the peer closed, mid-message
             self.cut += 1
             failure = Failure(
                 PROTOCOL, RECV, None, hint="the connection ended inside a message; its %d bytes are lost" % self._n
@@ -66,51 +62,36 @@ class _Framer:
         if self._on_disconnect is not None:
             return self._on_disconnect(client, failure)
 
-    def _violation(self, client, hint):
-        self._n = 0
-        failure = Failure(PROTOCOL, RECV, None, hint=hint)
-        if self._later is None:
-            client.disconnect(failure)
-        else:  # the messages before it are still to be handled: it comes after them
-            self._later.append(failure)
+    def on_data_into(self, client, data, n):
+        i = self._cut(client, data, 0, n)
+        if self._pending is None:
+            return None
+        return self._in_order(client, data, i, n)
+
+    async def _in_order(self, client, data, i, n):
+        # The asyncio client reads into data again only once this has returned.
+        sock = client.socket
+        while self._pending is not None:
+            coro = self._pending
+            self._pending = None
+            await coro
+            if client.socket is not sock:  # the handler stopped or dropped the connection
+                return
+            i = self._cut(client, data, i, n)
 
     def _emit(self, client, message):
-        """Hand one message to the handler. False: stop reading this data (the handler
-        stopped or dropped the connection)."""
-        later = self._later
-        if later is not None:  # a coroutine handles an earlier message: wait behind it
-            later.append(message)
-            return True
+        """Hand one message to the handler. False: stop cutting this read here (the
+        handler stopped or dropped the connection, or returned a coroutine)."""
         self.messages += 1
         result = self._on_message(client, message)
-        if _awaitable(result):
-            self._later = [result]
-            return True
+        if result is not None and hasattr(result, "send"):
+            self._pending = result
+            return False
         return client.connected
 
-    def _result(self, client):
-        # What on_data_into returns: None, or one coroutine for the asyncio client.
-        later = self._later
-        if later is None:
-            return None
-        self._later = None
-        return self._in_order(client, later)
-
-    async def _in_order(self, client, later):
-        sock = client.socket
-        await later[0]
-        for i in range(1, len(later)):
-            if sock is None or client.socket is not sock:  # stopped or dropped meanwhile
-                return
-            item = later[i]
-            later[i] = None  # handled: its bytes may go
-            if isinstance(item, Failure):
-                client.disconnect(item)
-                return
-            self.messages += 1
-            result = self._on_message(client, item)
-            if _awaitable(result):
-                await result
+    def _violation(self, client, hint):
+        self._n = 0
+        client.disconnect(Failure(PROTOCOL, RECV, None, hint=hint))
 
 
 class Lines(_Framer):
@@ -150,12 +131,12 @@ class Lines(_Framer):
     def _too_long(self, client):
         self._violation(client, "a line longer than %d bytes - wrong protocol or a runaway peer" % self.max_line)
 
-    def on_data_into(self, client, data, n):
+    def _cut(self, client, data, i, n):
+        # Hand on the lines of data[i:n]; return where it stopped (see _emit).
         buf = self._buf
         sep = self.sep
         limit = self.max_line
         view = memoryview(data)
-        i = 0
         while i < n:
             held = self._n
             j = data.find(sep, i, n)
@@ -183,7 +164,7 @@ class Lines(_Framer):
             i = j + 1
             if not self._emit(client, message):
                 break
-        return self._result(client)
+        return i
 
 
 class LengthPrefixed(_Framer):
@@ -227,11 +208,11 @@ class LengthPrefixed(_Framer):
         out[h:] = payload
         return client.send(out)
 
-    def on_data_into(self, client, data, n):
+    def _cut(self, client, data, taken, n):
+        # Hand on the frames of data[taken:n]; return where it stopped (see _emit).
         buf = self._buf
         h = self.header
         view = memoryview(data)
-        taken = 0
         while taken < n:
             held = self._n
             need = h + self._size if held >= h else h
@@ -256,4 +237,4 @@ class LengthPrefixed(_Framer):
                     break
             else:
                 self._n = held
-        return self._result(client)
+        return taken
