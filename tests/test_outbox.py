@@ -72,7 +72,7 @@ class Queue(unittest.TestCase):
             box = Outbox(size=10, policy=policy)
             self.assertEqual(box.put(b"12345678"), (0, 0))
             if policy == "raise":
-                raises(Failure, box.put, b"123456789")
+                self.assertIn("never fit", raises(Failure, box.put, b"123456789").hint)
             else:
                 self.assertEqual(box.put(b"123456789"), (1, 9))  # never fits: dropped alone
             self.assertEqual(box.pop(), b"12345678")

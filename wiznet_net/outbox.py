@@ -63,7 +63,11 @@ class Outbox:
         if self._used + need <= size:
             dropped = nbytes = 0
         elif self.policy == RAISE:
-            raise Failure(CLOSED, SEND, _ENOBUFS, hint="not connected and the outbox is full (%d bytes)" % size)
+            if need > size:
+                hint = "not connected, and %d bytes never fit the outbox (%d bytes, 2 per message)" % (n, size)
+            else:
+                hint = "not connected and the outbox is full (%d bytes)" % size
+            raise Failure(CLOSED, SEND, _ENOBUFS, hint=hint)
         elif self.policy == DROP_NEWEST or need > size:
             return 1, n
         else:
