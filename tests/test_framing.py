@@ -285,6 +285,36 @@ class WithOutbox(Base):
             self.assertEqual(self.peer.recv_exactly(len(ok)), ok)  # nothing of the refused one before it
             c.stop()
 
+    def test_an_outage_in_the_middle_of_a_frame_arriving_byte_by_byte(self):
+        # Frames trickle in a byte a read and are echoed; the peer dies inside one; what
+        # is sent during the outage waits whole; the next connection starts afresh.
+        class Echo(Messages):
+            def on_message(self, client, message):
+                Messages.on_message(self, client, message)
+                framer.send(client, b"re:" + message)
+
+        self.app = Echo()
+        framer = LengthPrefixed(self.app, max_frame=32)
+        c = self.make(framer, Outbox(size=30))
+        framer.send(c, b"queued")
+        c.poll(0)
+        self.peer.accept()
+        self.assertEqual(self.peer.recv_exactly(8), b"\x00\x06queued")
+        self.feed(*[bytes([b]) for b in b"\x00\x03abc\x00\x09cut"])
+        self.assertEqual(self.peer.recv_exactly(8), b"\x00\x06re:abc")
+        self.peer.reset()
+        poll_until(c, lambda: not c.connected)
+        self.assertEqual((self.app.disconnects[-1].kind, framer.cut), ("reset", 1))
+        for i in range(6):  # 9 bytes each in the outbox (frame and header): three fit
+            framer.send(c, b"late%d" % i)
+        self.assertEqual((len(c.outbox), c.stats["dropped"]), (3, 3))
+        poll_until(c, lambda: c.connected, steps=5, step_ms=100000)
+        self.peer.accept()
+        self.assertEqual(self.peer.recv_exactly(21), b"\x00\x05late3\x00\x05late4\x00\x05late5")
+        self.feed(*[bytes([b]) for b in b"\x00\x02ok"])
+        self.assertEqual(self.app.got, [b"abc", b"ok"])
+        self.assertEqual(self.peer.recv_exactly(7), b"\x00\x05re:ok")
+
     def test_a_buffer_reused_after_send_does_not_change_what_was_queued(self):
         c = self.make(Lines(self.app), Outbox(size=64))
         buf = bytearray(b"abc")

@@ -53,11 +53,12 @@ class _Framer:
             return self._on_connect(client)  # a coroutine is the asyncio client's to await
 
     def on_disconnect(self, client, failure):
-        if self._n and failure is None and not client.stopped:  # the peer closed, mid-message
+        if self._n and not client.stopped:  # the peer closed or failed mid-message
             self.cut += 1
-            failure = Failure(
-                PROTOCOL, RECV, None, hint="the connection ended inside a message; its %d bytes are lost" % self._n
-            )
+            if failure is None:  # a clean close is not clean here
+                failure = Failure(
+                    PROTOCOL, RECV, None, hint="the connection ended inside a message; its %d bytes are lost" % self._n
+                )
         self._n = 0
         if self._on_disconnect is not None:
             return self._on_disconnect(client, failure)
