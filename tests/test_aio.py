@@ -265,6 +265,132 @@ class Handlers(Base):
         self.assertEqual(counts[0], counts[1])
 
 
+class Framing(Base):
+    # Lines / LengthPrefixed with the asyncio client: coroutine handler methods run, in
+    # order, one message at a time; `await framer.send(...)` sends one whole message.
+    def test_coroutine_handlers_through_lines(self):
+        from wiznet_net.framing import Lines
+
+        events = []
+
+        class App:
+            async def on_connect(self, client):
+                events.append("connect")
+                await lines.send(client, b"hello")
+
+            async def on_message(self, client, line):
+                await asyncio.sleep_ms(5)  # the next line waits for this one
+                events.append(line)
+                await lines.send(client, b"echo " + line)
+
+            async def on_disconnect(self, client, failure):
+                await asyncio.sleep_ms(0)
+                events.append(("disconnect", failure))
+
+        lines = Lines(App())
+        self.peer = Peer()
+        c = self.make(self.peer.port, lines)
+
+        async def scenario():
+            task = await self.start(c)
+            await until(lambda: c.stats["bytes_out"] == 6)
+            self.assertEqual(self.peer.recv_exactly(6), b"hello\n")
+            self.peer.send(b"a\nb\r\nc")  # one read, three lines: the last one cut
+            await asyncio.sleep_ms(20)
+            self.peer.send(b"\n")
+            await until(lambda: c.stats["bytes_out"] == 6 + 21)
+            self.assertEqual(self.peer.recv_exactly(21), b"echo a\necho b\necho c\n")
+            c.stop()
+            await asyncio.wait_for_ms(task, 2000)
+
+        self.run_async(scenario())
+        self.assertEqual(events, ["connect", b"a", b"b", b"c", ("disconnect", None)])
+        self.assertEqual(lines.messages, 3)
+
+    def test_a_coroutine_handler_that_stops_the_client_gets_no_more_messages(self):
+        from wiznet_net.framing import Lines
+
+        got = []
+
+        class App:
+            async def on_message(self, client, line):
+                await asyncio.sleep_ms(0)
+                got.append(line)
+                if line == b"b":
+                    client.stop()
+
+            def on_disconnect(self, client, failure):
+                got.append(failure)
+
+        lines = Lines(App())
+        self.peer = Peer()
+        c = self.make(self.peer.port, lines)
+
+        async def scenario():
+            task = await self.start(c)
+            self.peer.send(b"a\nb\nc\nd")  # the last line unfinished: a stop is no cut
+            await asyncio.wait_for_ms(task, 2000)
+
+        self.run_async(scenario())
+        self.assertEqual((got, lines.messages, lines.cut, c.connected), ([b"a", b"b", None], 2, 0, False))
+
+    def test_frames_before_a_lying_header_are_handled_first(self):
+        from wiznet_net.framing import LengthPrefixed
+
+        events = []
+
+        class App:
+            async def on_message(self, client, payload):
+                await asyncio.sleep_ms(1)
+                events.append(payload)
+
+            def on_disconnect(self, client, failure):
+                events.append(failure and failure.kind)
+
+        framer = LengthPrefixed(App(), max_frame=100)
+        self.peer = Peer()
+        c = self.make(self.peer.port, framer)
+
+        async def scenario():
+            task = await self.start(c)
+            self.peer.send(b"\x00\x01a\x00\x02bc\xff\xff")
+            await until(lambda: len(events) == 3)
+            c.stop()
+            await asyncio.wait_for_ms(task, 2000)
+
+        self.run_async(scenario())
+        self.assertEqual(events, [b"a", b"bc", "protocol"])
+        self.assertEqual((framer.messages, c.stats["last_failure"].kind), (2, "protocol"))
+
+    def test_sends_are_awaited_and_never_share_a_buffer(self):
+        from wiznet_net.framing import LengthPrefixed, Lines
+
+        class App:
+            def on_message(self, client, message):
+                pass
+
+        lines = Lines(App())
+        frames = LengthPrefixed(App(), header=1, max_frame=200)
+        self.peer = Peer()
+        c = self.make(self.peer.port, lines)
+
+        async def scenario():
+            task = await self.start(c)
+            one = lines.send(c, b"one")  # two sends made before either runs
+            two = lines.send(c, b"two")
+            buf = bytearray(b"abc")
+            three = frames.send(c, buf)
+            buf[:] = b"XYZ"  # reused at once: what was sent was copied
+            await two
+            await one
+            await three
+            self.assertEqual(self.peer.recv_exactly(12), b"two\none\n\x03abc")
+            c.stop()
+            await asyncio.wait_for_ms(task, 2000)
+
+        self.run_async(scenario())
+
+
 class Cooperation(Base):
     def test_other_tasks_keep_running_during_outage_and_connect(self):
         # A connect that hangs (full backlog) and refusals: neither may stall the loop.

@@ -3,10 +3,27 @@
 # within a fixed buffer, and treat a peer that breaks the framing (a line that never
 # ends, a length prefix that lies) as a failure: the connection is dropped with kind
 # "protocol" and re-made, never a MemoryError or an unbounded buffer.
+#
+# Both clients: with the blocking one every handler method is a plain function. With the
+# asyncio one a handler method may be a coroutine; the framer returns it for the client
+# to await. From on_data_into that is one coroutine that awaits the message's coroutine,
+# then cuts the next message out of the same read - the asyncio client reads again only
+# once it has finished - so messages are handled one at a time, in order, and a read of
+# a hundred short lines never holds a hundred of them at once.
+#
+# Sending: one framed message is one client.send() of one buffer, so an outbox queues,
+# drops and flushes it whole, and two sends can never interleave inside it.
 from ._compat import call_cold
 from .failure import PROTOCOL, RECV, Failure
 
 _FORWARDED = ("on_connecting", "on_connect_failed", "on_heartbeat")
+
+
+def _length(name, data):
+    # A str would go out as its UTF-8 bytes while len() counts characters.
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError("%s: expected bytes, bytearray or memoryview, got %s" % (name, type(data).__name__))
+    return len(data)
 
 
 class _Framer:
@@ -23,124 +40,202 @@ class _Framer:
             if fn is not None:
                 setattr(self, name, fn)
         self._buf = bytearray(max_size)
+        self._view = memoryview(self._buf)
         self._n = 0
+        self._pending = None  # a handler's coroutine, to finish before the next message
         self.messages = 0  # delivered
         self.cut = 0  # connections that ended in the middle of a message
 
     def on_connect(self, client):
         self._n = 0
+        self._pending = None
         if self._on_connect is not None:
-            self._on_connect(client)
+            return self._on_connect(client)  # a coroutine is the asyncio client's to await
 
     def on_disconnect(self, client, failure):
-        if self._n and failure is None:
+        if self._n and not client.stopped:  # the peer closed or failed mid-message
             self.cut += 1
-            failure = Failure(
-                PROTOCOL, RECV, None, hint="the connection ended inside a message; its %d bytes are lost" % self._n
-            )
+            if failure is None:  # a clean close is not clean here
+                failure = Failure(
+                    PROTOCOL, RECV, None, hint="the connection ended inside a message; its %d bytes are lost" % self._n
+                )
         self._n = 0
         if self._on_disconnect is not None:
-            self._on_disconnect(client, failure)
+            return self._on_disconnect(client, failure)
+
+    def on_data_into(self, client, data, n):
+        i = self._cut(client, data, 0, n)
+        if self._pending is None:
+            return None
+        return self._in_order(client, data, i, n)
+
+    async def _in_order(self, client, data, i, n):
+        # The asyncio client reads into data again only once this has returned.
+        sock = client.socket
+        while self._pending is not None:
+            coro = self._pending
+            self._pending = None
+            await coro
+            if client.socket is not sock:  # the handler stopped or dropped the connection
+                return
+            i = self._cut(client, data, i, n)
+
+    def _emit(self, client, message):
+        """Hand one message to the handler. False: stop cutting this read here (the
+        handler stopped or dropped the connection, or returned a coroutine)."""
+        self.messages += 1
+        result = self._on_message(client, message)
+        if result is not None and hasattr(result, "send"):
+            self._pending = result
+            return False
+        return client.connected
 
     def _violation(self, client, hint):
         self._n = 0
         client.disconnect(Failure(PROTOCOL, RECV, None, hint=hint))
 
-    def _deliver(self, client, start, end):
-        self.messages += 1
-        self._on_message(client, bytes(memoryview(self._buf)[start:end]))
-
-    def _keep_from(self, start):
-        # Move an unfinished message to the front of the buffer.
-        rest = self._n - start
-        if rest and start:
-            self._buf[:rest] = self._buf[start : self._n]
-        self._n = rest
-
 
 class Lines(_Framer):
     """Newline-delimited messages: ``handler.on_message(client, line)`` gets each line
     without its separator (and without a trailing ``\\r``). A line longer than
-    ``max_line`` bytes drops the connection with a ``"protocol"`` failure."""
+    ``max_line`` bytes (the ``\\r`` of a CRLF not counted) drops the connection with a
+    ``"protocol"`` failure.
+
+    Works with both clients. With :class:`~wiznet_net.aio.AsyncReconnectingTCPClient`
+    ``on_message``, ``on_connect`` and ``on_disconnect`` may be coroutines (awaited in
+    order, one message at a time), and :meth:`send` must be awaited:
+    ``await lines.send(client, b"hi")``.
+    """
 
     def __init__(self, handler, max_line=256, sep=b"\n"):
         call_cold("_checks", "check_int", "max_line", max_line, 1)
         if not isinstance(sep, bytes) or len(sep) != 1:
             raise ValueError("sep: expected one byte such as b'\\n', got %r" % (sep,))
-        super().__init__(handler, max_line + 1)
+        super().__init__(handler, max_line + 1)  # room for a CR before the separator
         self.max_line = max_line
         self.sep = sep
 
     def send(self, client, line):
-        """Send ``line`` followed by the separator."""
-        client.send(line)
-        client.send(self.sep)
+        """Send ``line`` followed by the separator, as one ``client.send()``, and return
+        what that returns (with the asyncio client: await it). ``line`` is copied first,
+        so the caller may reuse its buffer at once. A line that contains the separator
+        is refused with ValueError (the peer would read two lines), nothing sent."""
+        n = _length("line", line)
+        out = bytearray(n + 1)  # its own buffer: an awaited send may still be using another
+        out[:n] = line
+        at = out.find(self.sep, 0, n)
+        if at >= 0:
+            raise ValueError("line: contains the separator %r at %d; the peer would read two lines" % (self.sep, at))
+        out[n] = self.sep[0]
+        return client.send(out)
 
-    def on_data_into(self, client, data, n):
+    def _too_long(self, client):
+        self._violation(client, "a line longer than %d bytes - wrong protocol or a runaway peer" % self.max_line)
+
+    def _cut(self, client, data, i, n):
+        # Hand on the lines of data[i:n]; return where it stopped (see _emit).
         buf = self._buf
-        sep = self.sep[0]
-        taken = 0
-        while taken < n:
-            k = min(n - taken, len(buf) - self._n)
-            buf[self._n : self._n + k] = data[taken : taken + k]
-            scan = self._n
-            self._n += k
-            taken += k
-            start = 0
-            for i in range(scan, self._n):
-                if buf[i] == sep:
-                    end = i - 1 if i > start and buf[i - 1] == 13 else i
-                    self._deliver(client, start, end)
-                    if not client.connected:  # the handler stopped or dropped it
-                        self._n = 0
-                        return
-                    start = i + 1
-            self._keep_from(start)
-            if self._n > self.max_line:
-                self._violation(client, "a line longer than %d bytes - wrong protocol or a runaway peer" % self.max_line)
-                return
+        sep = self.sep
+        limit = self.max_line
+        view = memoryview(data)
+        while i < n:
+            held = self._n
+            j = data.find(sep, i, n)
+            if j < 0:  # the line goes on in the next read: keep what came of it
+                end = held + n - i
+                # max_line bytes may still be followed by the CR of a CRLF
+                if end > limit and (end > limit + 1 or data[n - 1] != 13):
+                    self._too_long(client)
+                    break
+                buf[held:end] = view[i:n]
+                self._n = end
+                break
+            size = held + j - i
+            if (data[j - 1] if j > i else buf[held - 1] if held else 0) == 13:
+                size -= 1  # CRLF: the CR is not part of the line
+            if size > limit:
+                self._too_long(client)
+                break
+            if held:  # the line began in an earlier read
+                buf[held : held + j - i] = view[i:j]
+                message = bytes(self._view[:size])
+                self._n = 0
+            else:
+                message = bytes(view[i : i + size])
+            i = j + 1
+            if not self._emit(client, message):
+                break
+        return i
 
 
 class LengthPrefixed(_Framer):
     """Messages preceded by their length as a big-endian unsigned integer of ``header``
-    bytes (1, 2 or 4). ``handler.on_message(client, payload)`` gets each payload. A length
-    above ``max_frame`` drops the connection with a ``"protocol"`` failure before any of
-    the payload is buffered."""
+    bytes (1, 2 or 4; ``max_frame`` must fit in it). ``handler.on_message(client,
+    payload)`` gets each payload. A length above ``max_frame`` drops the connection with
+    a ``"protocol"`` failure before any of the payload is buffered.
+
+    Works with both clients. With :class:`~wiznet_net.aio.AsyncReconnectingTCPClient`
+    ``on_message``, ``on_connect`` and ``on_disconnect`` may be coroutines (awaited in
+    order, one message at a time), and :meth:`send` must be awaited:
+    ``await framer.send(client, payload)``.
+    """
 
     def __init__(self, handler, max_frame=1024, header=2):
         call_cold("_checks", "check_int", "max_frame", max_frame, 1)
         if header not in (1, 2, 4):
             raise ValueError("header: expected 1, 2 or 4 (bytes), got %r" % (header,))
+        if max_frame >> (8 * header):
+            raise ValueError("max_frame: %d does not fit a %d-byte header (at most %d)" % (
+                max_frame, header, (1 << (8 * header)) - 1))
         super().__init__(handler, header + max_frame)
         self.max_frame = max_frame
         self.header = header
+        self._size = 0  # the payload length the current header announced
 
     def send(self, client, payload):
-        """Send ``payload`` preceded by its length."""
-        if len(payload) > self.max_frame:
-            raise ValueError("payload: %d bytes, more than max_frame=%d" % (len(payload), self.max_frame))
-        client.send(len(payload).to_bytes(self.header, "big"))
-        client.send(payload)
+        """Send ``payload`` preceded by its length, as one ``client.send()``, and return
+        what that returns (with the asyncio client: await it). ``payload`` is copied
+        first, so the caller may reuse its buffer at once. ValueError, nothing sent, if
+        it is longer than ``max_frame``."""
+        n = _length("payload", payload)
+        if n > self.max_frame:
+            raise ValueError("payload: %d bytes, more than max_frame=%d" % (n, self.max_frame))
+        h = self.header
+        out = bytearray(h + n)  # its own buffer: an awaited send may still be using another
+        k = n
+        for i in range(h - 1, -1, -1):
+            out[i] = k & 0xFF
+            k >>= 8
+        out[h:] = payload
+        return client.send(out)
 
-    def on_data_into(self, client, data, n):
+    def _cut(self, client, data, taken, n):
+        # Hand on the frames of data[taken:n]; return where it stopped (see _emit).
         buf = self._buf
         h = self.header
-        taken = 0
+        view = memoryview(data)
         while taken < n:
-            need = h if self._n < h else h + int.from_bytes(buf[:h], "big")
-            k = min(n - taken, need - self._n)
-            buf[self._n : self._n + k] = data[taken : taken + k]
-            self._n += k
+            held = self._n
+            need = h + self._size if held >= h else h
+            k = min(n - taken, need - held)
+            buf[held : held + k] = view[taken : taken + k]
+            held += k
             taken += k
-            if self._n == h:
-                size = int.from_bytes(buf[:h], "big")
+            if held == h:  # the header is complete: the payload's length is known
+                size = 0
+                for i in range(h):
+                    size = size << 8 | buf[i]
                 if size > self.max_frame:
                     self._violation(
                         client, "a frame of %d bytes announced, more than max_frame=%d" % (size, self.max_frame)
                     )
-                    return
-            if self._n >= h and self._n == h + int.from_bytes(buf[:h], "big"):
+                    break
+                self._size = size
+                need = h + size
+            if held == need:
                 self._n = 0
-                self._deliver(client, h, h + (need - h))
-                if not client.connected:
-                    return
+                if not self._emit(client, bytes(self._view[h:need])):
+                    break
+            else:
+                self._n = held
+        return taken
