@@ -6,7 +6,7 @@ import os
 import ssl
 import unittest
 
-from support import ROOT, FaultPeer, Recorder, SocketTestCase, micropython_only, poll_until, raises
+from support import ROOT, FaultPeer, Quiet, Recorder, SocketTestCase, micropython_only, poll_until, raises
 from wiznet_net import Backoff, Failure, ReconnectingTCPClient
 
 DIR = ROOT + "/build/tls"
@@ -68,10 +68,31 @@ class Tls(SocketTestCase):
         self.assertTrue(self.echo("hello again"))
         self.assertEqual(self.peer.stats()["tls_failures"], 0)
 
-    def test_unverified_tls_true_still_encrypts(self):
+    def test_unverified_tls_true_still_encrypts_and_says_so_once(self):
         c = self.make(tls=True, server_hostname="localhost")
-        poll_until(c, lambda: c.connected, steps=300)
-        self.assertTrue(self.echo("hi"))
+        with Quiet() as out:
+            poll_until(c, lambda: c.connected, steps=300)
+            self.assertTrue(self.echo("hi"))
+            self.peer.cmd("restart")
+            poll_until(c, lambda: c.stats["connects"] == 2, steps=500)
+        warnings = [line for line in out.lines if "NOT authenticated" in line]
+        self.assertEqual(len(warnings), 1)
+        self.assertIn("127.0.0.1:%d" % self.peer.port, warnings[0])
+
+    def test_a_server_restarting_mid_handshake_is_retried_until_it_is_back(self):
+        # It reads the ClientHello and exits, or sends half a record and closes: the
+        # handshake was cut, not refused - retried until the server is whole again.
+        for mode in ("hello-close", "half-record"):
+            self.peer.cmd("mode " + mode)
+            c = self.make(tls=context(self.der), server_hostname="localhost")
+            poll_until(c, lambda: c.stats["connect_failures"] >= 3, steps=500)
+            kinds = set(e[1] for e in self.handler.named("failed"))
+            self.assertEqual(kinds, {"reset"}, mode)
+            self.assertFalse(c.stopped)
+            self.peer.cmd("mode serve")
+            poll_until(c, lambda: c.connected, steps=500)
+            self.assertTrue(self.echo("back " + mode))
+            c.stop()
 
     def test_wrong_hostname_is_not_retried(self):
         c = self.make(tls=context(self.der), server_hostname="not-the-server")

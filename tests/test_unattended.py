@@ -342,3 +342,29 @@ srv.close()
         self.assertEqual(status, 0, out)
         self.assertIn("escaped: none connected False seen ['no_memory'] kind no_memory retryable True", out)
 
+class AsyncHandlerOnTheBlockingClient(Base):
+    # The blocking client cannot run `async def` methods: their coroutines would be thrown
+    # away while the messages count as delivered. Refused loudly, the socket closed first.
+    def test_a_coroutine_on_data(self):
+        class Async(Recorder):
+            async def on_data(self, client, data):
+                self.data += data
+
+        c = self.connect(handler=Async())
+        self.peer.send(b"hello")
+        time.sleep_ms(20)
+        e = raises(TypeError, poll_until, c, lambda: False, 5)
+        self.assertIn("AsyncReconnectingTCPClient", str(e))
+        self.assertFalse(c.connected)
+        self.assertEqual(self.handler.data, b"")
+
+    def test_a_coroutine_on_connect(self):
+        class AsyncConnect(Recorder):
+            async def on_connect(self, client):
+                self.events.append(("connect",))
+
+        self.peer = Peer()
+        c = self.make(self.peer.port, handler=AsyncConnect())
+        e = raises(TypeError, c.poll, 0)
+        self.assertIn("AsyncReconnectingTCPClient", str(e))
+        self.assertFalse(c.connected)

@@ -18,6 +18,9 @@ command per line and answers one line of JSON. By hand: `nc 127.0.0.1 9001`, the
                          SENT bytes of it, close: a frame cut in the middle
   lie SIZE               announce a SIZE-byte frame and send nothing more
   delay MS               accept only MS milliseconds after the client connected
+  hello-close            (TLS) read the client's first handshake bytes, then close: a
+                         server restarting in the middle of the handshake
+  half-record            (TLS) read them, send half of a handshake record, then close
 
 Other commands:
 
@@ -124,6 +127,9 @@ class FaultPeer:
         except (OSError, AttributeError):
             return
         self.accepts += 1
+        if self.mode in ("hello-close", "half-record"):
+            self._cut_handshake(sock)
+            return
         if self.tls is not None and self.mode not in ("reset", "close", "silent"):
             try:
                 sock.settimeout(5)
@@ -152,6 +158,17 @@ class FaultPeer:
             c.outq = struct.pack(">H", int(c.args[0]))
         self.sel.register(sock, selectors.EVENT_READ, ("conn", c))
         self.flush(c)
+
+    def _cut_handshake(self, sock):
+        sock.settimeout(2)
+        try:
+            sock.recv(4096)  # the ClientHello
+            if self.mode == "half-record":
+                # a TLS handshake record header announcing 256 bytes, then 20 of them
+                sock.sendall(b"\x16\x03\x03\x01\x00" + b"\x02" * 20)
+        except OSError:
+            pass
+        sock.close()
 
     def drop(self, c, rst=False):
         if c in self.conns:

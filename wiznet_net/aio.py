@@ -245,12 +245,20 @@ class AsyncReconnectingTCPClient(Session):
         self._connected(s)
         await self._run_deferred()
         outbox = self.outbox
-        while outbox and self._sock is s:
-            data = outbox.pop()  # at most once, as in the blocking client
-            try:
-                await self.send(data)
-            except Failure:
-                self._flush_failed(data)
+        if not outbox:
+            return
+        # Queued messages go first and whole: other tasks' sends wait for the lock.
+        lock = self._send_lock
+        await lock.acquire()
+        try:
+            while outbox and self._sock is s:
+                data = outbox.pop()  # at most once, as in the blocking client
+                try:
+                    await self._send_rest(s, data, 0, len(data))
+                except Failure:
+                    self._flush_failed(data)
+        finally:
+            lock.release()
 
     async def _finish_connect(self, s):
         timeout = self.connect_timeout_ms
@@ -293,7 +301,9 @@ class AsyncReconnectingTCPClient(Session):
             await asyncio.sleep_ms(0)
         if self._sock is not s:
             return
-        result = self._drain(1)  # one read: a coroutine handler is awaited before the next
+        # One read, and a coroutine handler is awaited before the next: the framers
+        # (framing.py) still cut messages out of the receive buffer while theirs run.
+        result = self._drain(1)
         if _awaitable(result):
             await self._await_handler(result)
 

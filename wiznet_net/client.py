@@ -118,7 +118,9 @@ class ReconnectingTCPClient(Session):
             wait = self._timers(timeout_ms) if self._timed else timeout_ms
             if wait >= 0:
                 for _ in self._wait(wait):
-                    _drain(self, _DRAIN if self._nonblocking else 1)
+                    result = _drain(self, _DRAIN if self._nonblocking else 1)
+                    if result is not None:
+                        self._returned(self._on_data_into or self._on_data, result)
                     break
             return self._sock is not None
         if self.stopped:
@@ -267,6 +269,25 @@ class ReconnectingTCPClient(Session):
         else:
             self._part = data  # _drain() hands it on without another copy
         return n
+
+    # -- handlers -------------------------------------------------------------------
+
+    def _call(self, fn, *args):
+        result = Session._call(self, fn, *args)
+        if result is not None:
+            self._returned(fn, result)
+        return result
+
+    def _returned(self, fn, result):
+        # A plain method returns None (or a value nobody reads). A coroutine would never
+        # run here: an async def handler needs the asyncio client.
+        if hasattr(result, "send"):
+            self._handler_raised(
+                TypeError(
+                    "handler: %r returned a coroutine (async def): ReconnectingTCPClient calls plain "
+                    "methods; use wiznet_net.aio.AsyncReconnectingTCPClient" % (fn,)
+                )
+            )
 
     def _close(self):
         try:

@@ -369,7 +369,7 @@ class Session:
         if outbox is None:
             raise Failure(CLOSED, SEND, _ENOTCONN, self._where)
         if n != len(data):
-            data = data[:n]
+            data = memoryview(data)[:n]  # the outbox copies it: no slice copy first
         try:
             dropped, nbytes = outbox.put(data)
         except Failure:  # policy "raise": the message was refused, and counted
