@@ -1,6 +1,6 @@
 """wiznet_net: a resilient TCP client and an Ethernet bring-up helper for WIZnet boards.
 
-    from wiznet_net import nic, ReconnectingTCPClient, Backoff, classify
+    from wiznet_net import nic, ReconnectingTCPClient, Backoff, classify, sync_time
 """
 
 __version__ = "0.1.0"
@@ -16,6 +16,12 @@ def nic(*args, **kwargs):
     back - unless ``wiznet_net.ethernet`` was imported by other code already.
     """
     return _call_cold("ethernet", "nic", *args, **kwargs)
+
+
+def sync_time(*args, **kwargs):
+    """Set the board's clock from a time server: :func:`wiznet_net.ntp.sync_time`, same
+    arguments. Loaded for the call and dropped after it, as :func:`nic` is."""
+    return _call_cold("ntp", "sync_time", *args, **kwargs)
 
 
 def __getattr__(name):

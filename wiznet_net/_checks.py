@@ -101,3 +101,11 @@ def client_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf
             raise TypeError("handler.%s: expected a method, got %r" % (name, fn))
         hooks.append(fn)
     return hooks
+
+
+def ntp_args(host, port, timeout_ms, tries):
+    if not isinstance(host, str) or not host:
+        raise TypeError("host: expected a time server's name or address, got %r" % (host,))
+    check_int("port", port, 1, 65535)
+    check_ms("timeout_ms", timeout_ms, 1)
+    check_int("tries", tries, 1, 100)

@@ -6,6 +6,7 @@ from .failure import (
     DNS,
     NO_LINK,
     NO_MEMORY,
+    NTP,
     PROTOCOL,
     RECV,
     REFUSED,
@@ -40,6 +41,8 @@ _NO_SOCKET = (
 # lwIP's tcp_slowtmr gave up retransmitting on an open connection (errno 103)
 _ABORTED = "%s stopped answering and the stack gave up retransmitting - peer gone or the link is down"
 _HEAP = "the MicroPython heap is full or too fragmented - allocate buffers once, at start-up"
+_NO_TIME = "no time server answered from %s - UDP port 123 blocked, no route to it, or a wrong name"
+_CLOCK = " - and the board's clock says %d: set it first (wiznet_net.sync_time())"
 
 
 def hint(kind, phase, where, errno=None):
@@ -49,6 +52,16 @@ def hint(kind, phase, where, errno=None):
         text = _ABORTED
     elif kind == TIMEOUT and phase == RECV:
         text = _IDLE
+    elif kind == TIMEOUT and phase == NTP:
+        text = _NO_TIME
     else:
         text = _HINTS.get(kind) or _HINTS[UNKNOWN]
-    return text % (where or "the peer") if "%s" in text else text
+    text = text % (where or "the peer") if "%s" in text else text
+    if kind == TLS_ERROR:
+        # A certificate is valid from a date; a board boots at 2021-01-01.
+        import time
+
+        year = time.gmtime()[0]
+        if year < 2025:
+            text += _CLOCK % year
+    return text

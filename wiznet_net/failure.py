@@ -11,6 +11,7 @@ RECV = "recv"
 SEND = "send"
 LINK = "link"  # bringing the interface up, or waiting for the cable
 TLS = "tls"  # the TLS handshake after connecting
+NTP = "ntp"  # asking a time server (ntp.sync_time)
 
 # Kinds
 REFUSED = "refused"
@@ -51,7 +52,7 @@ class Failure(OSError):
     ``kind``: ``"refused" | "reset" | "timeout" | "unreachable" | "dns" | "no_link" |
     "closed" | "no_memory" | "unknown"``, and ``"tls"`` (certificate or handshake
     refused) or ``"protocol"`` (the peer broke the framing).
-    ``phase``: ``"dns" | "connect" | "tls" | "recv" | "send" | "link"``.
+    ``phase``: ``"dns" | "connect" | "tls" | "recv" | "send" | "link" | "ntp"``.
     ``errno``: the raw code, or None where the error had none.
     ``retryable``: whether trying again can help. ``hint``: one sentence to act on.
     ``cause``: the original exception, or None.
@@ -109,8 +110,8 @@ def classify(exc, phase=CONNECT, where=None):
     """
     if isinstance(exc, Failure):
         return exc
-    if phase not in (DNS, CONNECT, TLS, RECV, SEND, LINK):
-        raise ValueError("phase: expected 'dns', 'connect', 'tls', 'recv', 'send' or 'link', got %r" % (phase,))
+    if phase not in (DNS, CONNECT, TLS, RECV, SEND, LINK, NTP):
+        raise ValueError("phase: expected 'dns', 'connect', 'tls', 'recv', 'send', 'link' or 'ntp', got %r" % (phase,))
     code = errno_of(exc)
     return Failure(_kind(exc, phase, code), phase, code, where, exc)
 
