@@ -17,7 +17,7 @@ UNITTEST := build/lib/unittest.py
 MODULES := $(wildcard wiznet_net/*.py)
 MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
 # The tests that exercise the library itself (the .mpy build runs these too).
-CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio unattended footprint
+CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio unattended ntp footprint
 
 .PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean
 
