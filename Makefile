@@ -72,7 +72,7 @@ dist: $(VENV)/.dev
 	$(BIN)/python -m build --no-isolation --outdir dist .
 	$(BIN)/twine check --strict dist/*
 
-docs: $(VENV)/.dev
+docs: $(VENV)/.dev env mpy
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 # Regenerate package.json and package-legacy.json after adding or removing a module.
