@@ -19,7 +19,7 @@ MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
 # The tests that exercise the library itself (the .mpy build runs these too).
 CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio footprint
 
-.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins
+.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins run
 
 env: $(MICROPYTHON_DEP) $(UNITTEST)
 
@@ -50,6 +50,14 @@ demo: env
 
 test: env
 	$(MICROPYTHON) tests/run.py $(TESTS)
+
+# An example or your own script on the unix port, wiznet_net importable, against the
+# server you name (the examples read PC_IP and PC_PORT from the environment there):
+#   make run SCRIPT=examples/tcp_client_echo.py PC_IP=127.0.0.1 PC_PORT=8082
+# LIB=build/mpy imports the .mpy build instead of the sources.
+run: env
+	@test -n "$(SCRIPT)" || { echo "make run needs SCRIPT=, e.g. make run SCRIPT=examples/tcp_client_echo.py PC_IP=127.0.0.1 PC_PORT=8082"; exit 2; }
+	$(PYTHON) tools/run.py $(if $(PC_IP),--pc-ip $(PC_IP)) $(if $(PC_PORT),--pc-port $(PC_PORT)) $(if $(LIB),--lib $(LIB)) $(SCRIPT)
 
 # Precompiled bytecode: build/mpy/wiznet_net/*.mpy, ready to copy to a board's /lib.
 mpy: $(MPY)

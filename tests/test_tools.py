@@ -3,9 +3,11 @@
 # (tools/check_pins.py compares that list with the package index; CI runs it, as tests
 # reach only 127.0.0.1.) The tools are CPython programs: run here as a user runs them.
 import os
+import sys
+import time
 import unittest
 
-from support import PYTHON, ROOT
+from support import PYTHON, ROOT, Peer
 
 BUILD = ROOT + "/build/tools"
 
@@ -21,6 +23,22 @@ def sh(cmd, log):
 def read(path):
     with open(path) as f:
         return f.read()
+
+
+def exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def absolute(path):
+    return path if path.startswith("/") else os.getcwd() + "/" + path
+
+
+def micropython():
+    return os.getenv("MICROPYTHON") or sys.executable
 
 
 def check_python(tags, this="CPython 3.9 on Linux aarch64"):
@@ -68,3 +86,64 @@ class PinnedUnixPort(unittest.TestCase):
         pip = [i for i, line in enumerate(lines) if "pip install" in line and "micropython.txt" in line]
         self.assertTrue(check and pip, out)
         self.assertTrue(check[0] < pip[0], out)
+
+
+class RunAScript(unittest.TestCase):
+    """tools/run.py (make run): any script on the unix port, wiznet_net importable, the
+    server of the user's choosing in PC_IP / PC_PORT."""
+
+    def test_a_script_of_your_own_finds_the_library_and_the_server_settings(self):
+        script = BUILD + "/my_script.py"
+        os.system("mkdir -p '%s'" % BUILD)
+        with open(script, "w") as f:
+            f.write(
+                "import os, sys, asyncio\n"  # asyncio: the firmware's own modules stay importable
+                "import wiznet_net\n"
+                "print('lib', wiznet_net.__file__)\n"
+                "print('server', os.getenv('PC_IP'), os.getenv('PC_PORT'))\n"
+                "sys.exit(3)\n"
+            )
+        status, out = sh(
+            "MICROPYTHON='%s' %s %s/tools/run.py --pc-ip 10.1.2.3 --pc-port 9000 '%s'"
+            % (micropython(), PYTHON, ROOT, script),
+            BUILD + "/run-own.log",
+        )
+        self.assertEqual(status >> 8, 3, out)  # the script's own exit status
+        lib = out.split("with wiznet_net from ")[1].split(",")[0]  # the checkout, absolute
+        self.assertEqual(lib, absolute(ROOT).replace("/./", "/").rstrip("/."))
+        self.assertIn("lib %s/wiznet_net/__init__.py" % lib, out)
+        self.assertIn("server 10.1.2.3 9000", out)
+
+    def test_the_echo_example_against_a_server_on_a_port_we_chose(self):
+        peer = Peer()
+        log = BUILD + "/run-echo.log"
+        done = BUILD + "/run-echo.status"
+        os.system("mkdir -p '%s'; rm -f '%s'" % (BUILD, done))
+        # in the background, with Ctrl-C after 3 s; its exit status lands in `done`
+        os.system(
+            "(MICROPYTHON='%s' %s %s/tools/run.py --for 3 --pc-ip 127.0.0.1 --pc-port %d %s/examples/tcp_client_echo.py"
+            " > '%s' 2>&1; echo $? > '%s') &" % (micropython(), PYTHON, ROOT, peer.port, ROOT, log, done)
+        )
+        try:
+            peer.accept(timeout_ms=5000)
+            peer.send(b"hello")
+            reply = peer.recv_exactly(len(b"Client echo: hello"), timeout_ms=5000)
+        finally:
+            peer.close_conn()
+        status = None
+        for _ in range(100):  # the tool ends by itself within 3 s plus the stop
+            if exists(done) and read(done).strip():
+                status = int(read(done))
+                break
+            time.sleep_ms(100)
+        peer.close()
+        self.assertEqual(reply, b"Client echo: hello")
+        self.assertEqual(status, 0, read(log))
+        out = read(log)
+        self.assertIn("PC_IP=127.0.0.1, PC_PORT=%d" % peer.port, out)
+        self.assertIn("Received command: b'hello'", out)
+
+    def test_make_run_names_what_it_needs(self):
+        status, out = sh("make -s -C '%s' run" % ROOT, BUILD + "/make-run.log")
+        self.assertNotEqual(status, 0)
+        self.assertIn("make run needs SCRIPT=", out)
