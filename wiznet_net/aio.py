@@ -9,7 +9,7 @@ import asyncio
 import select
 import socket
 
-from ._compat import const, stream_reader, stream_writer, ticks_add, ticks_diff
+from ._compat import call_cold, const, stream_reader, stream_writer, ticks_add, ticks_diff
 from .failure import CLOSED, CONNECT, DNS, SEND, TIMEOUT, Failure, classify, errno_of
 from .session import Session
 
@@ -42,8 +42,7 @@ class AsyncReconnectingTCPClient(Session):
     """
 
     def __init__(self, host, port, handler, *args, **options):
-        if options.get("tls"):
-            raise ValueError("tls: not supported by AsyncReconnectingTCPClient yet; use ReconnectingTCPClient")
+        call_cold("_checks", "aio_args", asyncio, options)  # no TLS yet; MicroPython's asyncio
         super().__init__(host, port, handler, *args, **options)
         self._defer = []  # coroutines returned by handler methods called from plain code
         self._task = None
