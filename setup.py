@@ -1,6 +1,7 @@
 """PyPI packaging, in the micropython-lib naming convention: micropython-wiznet-net.
 
-The version is read from wiznet_net/__init__.py, its one home.
+The version is read from wiznet_net/__init__.py, its one home. The wheel carries the
+type stubs (wiznet_net/*.pyi, py.typed: PEP 561) for editors and type checkers.
     python -m build --no-isolation && twine check dist/*
 """
 import re
@@ -23,6 +24,7 @@ setup(
     author="wiznet_net authors",
     license="MIT",
     packages=["wiznet_net"],
+    package_data={"wiznet_net": ["*.pyi", "py.typed"]},
     python_requires=">=3.8",
     classifiers=[
         "Development Status :: 4 - Beta",

@@ -14,8 +14,8 @@ author = "wiznet_net authors"
 copyright = "2026, " + author
 version = release = wiznet_net.__version__
 
-extensions = ["sphinx.ext.autodoc", "backoff_plot"]
+extensions = ["sphinx.ext.autodoc", "backoff_plot", "measured"]
 autodoc_member_order = "bysource"
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "_generated"]  # _generated: included, not pages
 html_theme = "alabaster"
 html_static_path = []

@@ -4,6 +4,10 @@
 # reason for each failure in plain words, no leaked socket, no hang in recv().
 from wiznet_net import Backoff, ReconnectingTCPClient, nic
 
+# Your board: None is the board this firmware was built for (WIZnet's and mainline
+# firmware name it), or a name such as "W55RP20-EVB-MKR", "W5500-EVB-Pico",
+# "W6100-EVB-Pico2" - put one here if nic() says the firmware names no known board.
+BOARD = None
 # IP address and listening port of the computer's TCP server
 PC_IP = "192.168.1.119"
 PC_PORT = 8082
@@ -16,8 +20,8 @@ try:  # on the unix port (the demo, the tests) the environment may override them
 except ImportError:  # boards have no getenv
     pass
 
-# Initialize the W55RP20-EVB-MKR network; dhcp=True gets the address from the router
-eth = nic("W55RP20-EVB-MKR", dhcp=True, timeout_ms=15000)
+# Bring up the board's Ethernet; dhcp=True gets the address from the router
+eth = nic(BOARD, dhcp=True, timeout_ms=15000)
 print("IP:", eth.ifconfig()[0])
 
 
@@ -29,6 +33,10 @@ class Echo:
         print("Connected to computer, waiting for data from computer...")
 
     def on_data(self, client, data):
+        # data is whatever piece of the byte stream has arrived: a message may come in
+        # several pieces (a slow sender: one byte at a time), or several in one piece.
+        # For whole lines, wrap the handler: framing.Lines(Echo()) calls
+        # on_message(client, line) once per line (see wiznet_net.framing).
         print("Received command:", data)
         reply = b"Client echo: " + data
         client.send(reply)
@@ -42,6 +50,8 @@ class Echo:
         else:
             print("Connection failed or disconnected:", failure)
             print("  why:", failure.hint)
+        if not client.stopped:  # the next attempt waits the backoff delay, at most this
+            print("  reconnecting within %d ms" % client.backoff.ceiling_ms)
 
     def on_connect_failed(self, client, failure, retry_in_ms):
         print("Connection failed or disconnected:", failure)

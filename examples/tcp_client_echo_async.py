@@ -9,6 +9,9 @@ import time
 from wiznet_net import Backoff, nic
 from wiznet_net.aio import AsyncReconnectingTCPClient
 
+# Your board (None: the one this firmware was built for) and the computer's TCP server:
+# see tcp_client_echo.py.
+BOARD = None
 PC_IP = "192.168.1.119"
 PC_PORT = 8082
 
@@ -20,7 +23,7 @@ try:  # on the unix port (the demo, the tests) the environment may override them
 except ImportError:
     pass
 
-eth = nic("W55RP20-EVB-MKR", dhcp=True, timeout_ms=15000)
+eth = nic(BOARD, dhcp=True, timeout_ms=15000)
 print("IP:", eth.ifconfig()[0])
 
 
@@ -31,7 +34,7 @@ class Echo:
     def on_connect(self, client):
         print("Connected to computer, waiting for data from computer...")
 
-    async def on_data(self, client, data):  # a coroutine: it may await
+    async def on_data(self, client, data):  # a coroutine: it may await; data: any piece of the stream
         print("Received command:", data)
         reply = b"Client echo: " + data
         await client.send(reply)
@@ -45,6 +48,8 @@ class Echo:
         else:
             print("Connection failed or disconnected:", failure)
             print("  why:", failure.hint)
+        if not client.stopped:  # the next attempt waits the backoff delay, at most this
+            print("  reconnecting within %d ms" % client.backoff.ceiling_ms)
 
     def on_connect_failed(self, client, failure, retry_in_ms):
         print("Connection failed or disconnected:", failure)

@@ -7,12 +7,13 @@ import os
 import sys
 import unittest
 
-from support import PYTHON, ROOT, Background, closed_port, micropython_only
+from support import PYTHON, ROOT, Background, closed_port, micropython_only, run_fresh
 import wiznet_net
 
 MICROPYTHON = os.getenv("MICROPYTHON") or sys.executable
 BUILD = ROOT + "/build/mip"
 OPTIONAL = ["wiznet_net/aio.py"]  # only in package-aio.json (and the legacy file)
+PLACEHOLDER = ["wiznet_net/aio.mpy", "mip-placeholders/aio_absent.mpy"]  # package.json's stand-in for it
 
 
 def modules():
@@ -57,9 +58,10 @@ def demo_from(target, log, *flags):
     )
 
 
-def mip_install(url, target):
-    sh("rm -rf '%s'" % target)
-    os.mkdir(target)
+def mip_install(url, target, fresh=True):
+    if fresh:
+        sh("rm -rf '%s'" % target)
+        os.mkdir(target)
     log = target + ".log"
     status = sh("MICROPYPATH=.frozen %s -m mip install --target '%s' %s > %s 2>&1" % (MICROPYTHON, target, url, log))
     return status, read(log).decode()
@@ -68,10 +70,19 @@ def mip_install(url, target):
 class PackageFiles(unittest.TestCase):
     def test_package_json_lists_every_module_relative(self):
         pkg = load("package.json")
-        self.assertEqual([dest for dest, _ in pkg["urls"]], [m for m in modules() if m not in OPTIONAL])
-        for dest, url in pkg["urls"]:
+        self.assertEqual(pkg["urls"][-1], PLACEHOLDER)
+        urls = pkg["urls"][:-1]
+        self.assertEqual([dest for dest, _ in urls], [m for m in modules() if m not in OPTIONAL])
+        for dest, url in urls:
             self.assertEqual(url, dest)  # relative: resolved against package.json by mip 0.4+
         self.assertEqual(pkg["version"], wiznet_net.__version__)
+
+    def test_the_placeholder_is_its_source_compiled(self):
+        # make package-json compiles mip-placeholders/aio_absent.py; its message is stored verbatim
+        source = read(ROOT + "/mip-placeholders/aio_absent.py").decode()
+        message = "".join(part.split('"')[1] for part in source.split("raise ImportError(")[1].splitlines()[1:-1])
+        self.assertIn("package-aio.json", message)
+        self.assertIn(message.encode(), read(ROOT + "/mip-placeholders/aio_absent.mpy"))
 
     def test_package_aio_json_adds_the_asyncio_client(self):
         pkg = load("package-aio.json")
@@ -93,6 +104,27 @@ class PackageFiles(unittest.TestCase):
         self.assertTrue(wiznet_net.__version__ not in text, "setup.py must not repeat the version")
 
 
+class PackageNames(unittest.TestCase):
+    def test_from_wiznet_net_import_a_submodule(self):
+        # MicroPython asks the package's __getattr__ before it looks for a submodule
+        status, out = run_fresh(
+            "from wiznet_net import aio, framing, outbox, ethernet\n"
+            "import wiznet_net\n"
+            "print(aio.__name__, framing.Lines.__name__, outbox.Outbox.__name__, ethernet.nic.__name__)\n"
+            "print(hasattr(wiznet_net, 'nosuchname'))\n"
+            "try:\n"
+            "    from wiznet_net import nosuchname\n"
+            "except (AttributeError, ImportError) as e:\n"
+            "    print(type(e).__name__, e)\n",
+            "package-names",
+        )
+        self.assertEqual(status, 0, out)
+        lines = out.splitlines()
+        self.assertEqual(lines[0], "wiznet_net.aio Lines Outbox nic")
+        self.assertEqual(lines[1], "False")
+        self.assertIn("nosuchname", lines[2])
+
+
 class MipInstall(unittest.TestCase):
     def setUp(self):
         micropython_only("mip is MicroPython's")
@@ -102,14 +134,41 @@ class MipInstall(unittest.TestCase):
     def tearDown(self):
         self.server.stop()
 
-    def install(self, package, target, urls):
+    def install(self, package, target, urls, fresh=True):
         """mip-install the served `package` into `target`; check that every file of
         `urls` arrived byte for byte (mip exits 0 even when a file is missing)."""
-        status, log = mip_install("http://127.0.0.1:%d/%s" % (self.server.port, package), target)
+        status, log = mip_install("http://127.0.0.1:%d/%s" % (self.server.port, package), target, fresh)
         self.assertEqual(status, 0, log)
-        for dest, _ in urls:
+        for dest, url in urls:
+            source = url if ":" not in url else dest  # relative: the served file itself
             self.assertTrue(exists(target + "/" + dest), dest + " missing; mip said: " + log)
-            self.assertTrue(read(target + "/" + dest) == read(ROOT + "/" + dest), dest + " differs")
+            self.assertTrue(read(target + "/" + dest) == read(ROOT + "/" + source), dest + " differs")
+
+    def import_aio(self, target):
+        """What `import wiznet_net.aio` does with wiznet_net from `target` only."""
+        if not target.startswith("/"):
+            target = os.getcwd() + "/" + target
+        log = target + ".import.log"
+        sh("cd /tmp && MICROPYPATH='%s:.frozen' %s -c 'import wiznet_net.aio as a; print(a.__file__)' > %s 2>&1"
+           % (target, MICROPYTHON, log))
+        return read(log).decode()
+
+    def test_blocking_only_install_says_what_to_install_for_asyncio(self):
+        target = BUILD + "/lib-blocking"
+        self.install("package.json", target, load("package.json")["urls"])
+        said = self.import_aio(target)
+        self.assertIn("ImportError: wiznet_net.aio (the asyncio client) is not installed", said)
+        self.assertIn("mpremote mip install github:org/wiznet_net/package-aio.json", said)
+
+    def test_the_asyncio_client_wins_whichever_package_came_last(self):
+        target = BUILD + "/lib-both"
+        self.install("package-aio.json", target, load("package-aio.json")["urls"])
+        self.install("package.json", target, load("package.json")["urls"], fresh=False)  # an update
+        self.assertIn("/lib-both/wiznet_net/aio.py", self.import_aio(target))
+        target = BUILD + "/lib-both-reversed"
+        self.install("package.json", target, load("package.json")["urls"])
+        self.install("package-aio.json", target, load("package-aio.json")["urls"], fresh=False)
+        self.assertIn("/lib-both-reversed/wiznet_net/aio.py", self.import_aio(target))
 
     def test_install_from_served_checkout_then_run_the_example_from_it(self):
         target = BUILD + "/lib"

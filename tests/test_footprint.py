@@ -1,7 +1,7 @@
 # RAM budgets: what the library keeps on the heap must not creep up unnoticed. Measured
 # in a fresh interpreter (this one has everything loaded already), with gc.mem_alloc():
 # deterministic for a given MicroPython build and script, so a budget, not a benchmark.
-# The README ("What it costs") has the figures. The budgets leave about 20 % over them:
+# The manual (docs/footprint.rst, "What it costs") has the figures. The budgets leave about 20 % over them:
 # interned names live in pools that grow in doubling steps, so what a script interned
 # before the import moves the figure by a KiB or two.
 import sys
@@ -9,7 +9,7 @@ import unittest
 
 from support import run_fresh
 
-# bytes retained by the README's import line plus one client, on 64- and 32-bit ports
+# bytes retained by the import line of docs/footprint.rst plus one client, on 64- and 32-bit ports
 BUDGET = {64: 27 * 1024, 32: 20 * 1024}
 
 MEASURE = """

@@ -5,7 +5,7 @@
 
 Measured on the MicroPython unix port named by $MICROPYTHON (default: micropython):
 - flash: bytes per module file;
-- retained: heap still in use after the README's import line
+- retained: heap still in use after the import line of every blocking program
   (`from wiznet_net import nic, ReconnectingTCPClient, Backoff, classify`) and a
   gc.collect();
 - import heap: the smallest `-X heapsize` (1 KiB steps) in which that import succeeds -

@@ -5,7 +5,10 @@
 
 - package.json: relative URLs, resolved against package.json's own location by mip 0.4+
   (firmware v1.25 and later). `mip install github:<repo>` fetches this one; it names no
-  repository, so forks need no change.
+  repository, so forks need no change. In place of the asyncio client it installs
+  mip-placeholders/aio_absent.mpy as wiznet_net/aio.mpy: `import wiznet_net.aio` then
+  says to install package-aio.json instead of a bare ImportError. MicroPython prefers
+  aio.py to aio.mpy, so the real client wins whichever package was installed last.
 - package-aio.json: the same plus the optional asyncio client (wiznet_net/aio.py):
   `mip install github:<repo>/package-aio.json`. A blocking-only install never carries it.
 - package-legacy.json: absolute github: URLs for mip 0.2/0.3 (firmware v1.22-v1.24), which
@@ -20,6 +23,8 @@ import re
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_REPO = "org/wiznet_net"
 OPTIONAL = ("wiznet_net/aio.py",)  # modules only package-aio.json (and legacy) install
+# What package.json installs in their place: [dest, source] (make package-json compiles it)
+PLACEHOLDERS = (("wiznet_net/aio.mpy", "mip-placeholders/aio_absent.mpy"),)
 
 
 def version():
@@ -33,7 +38,10 @@ def modules():
 
 def render(url_of, optional=True):
     chosen = [m for m in modules() if optional or m not in OPTIONAL]
-    package = {"urls": [[m, url_of(m)] for m in chosen], "deps": [], "version": version()}
+    urls = [[m, url_of(m)] for m in chosen]
+    if not optional:
+        urls += [[dest, url_of(source)] for dest, source in PLACEHOLDERS]
+    package = {"urls": urls, "deps": [], "version": version()}
     lines = ",\n".join("    " + json.dumps(pair) for pair in package["urls"])
     return '{\n  "urls": [\n%s\n  ],\n  "deps": [],\n  "version": "%s"\n}\n' % (lines, package["version"])
 

@@ -35,7 +35,7 @@ def __getattr__(name):
         from .failure import Failure as value
     elif name == "classify":
         from .failure import classify as value
-    else:
-        raise AttributeError("module '%s' has no attribute '%s'" % (__name__, name))
+    else:  # a submodule (`from wiznet_net import aio` asks here first), or no such name
+        return _call_cold("_checks", "package_attr", __name__, name)
     globals()[name] = value  # from now on found without this function
     return value

@@ -1,7 +1,6 @@
 # Argument checks for the constructors. They run once per object, so this module is
 # loaded for the call and dropped after it (_compat.call_cold): on a board its bytecode
 # and strings would otherwise keep about 1.5 KB of RAM for the life of the program.
-from .backoff import Backoff
 
 HOOKS = (
     "on_connecting",
@@ -56,6 +55,51 @@ def backoff_args(initial_ms, factor, max_ms, jitter, stable_ms, rand):
     return first
 
 
+def package_attr(package, name):
+    """The package's __getattr__ for what it does not know itself. MicroPython looks a
+    name up on the package before it looks for a submodule, so `from wiznet_net import
+    framing` comes here: the submodule is imported (an optional one that is not installed
+    says so, e.g. aio); anything else is an AttributeError."""
+    if name[:1] != "_":
+        try:
+            return __import__(package + "." + name, None, None, (name,))
+        except ImportError as e:
+            if "o module named" not in str(e):  # the module exists and said why it cannot load
+                raise
+    raise AttributeError("module '%s' has no attribute '%s'" % (package, name))
+
+
+def aio_args(asyncio, socket, options):
+    """What only the asyncio client asks for: no TLS yet, MicroPython's asyncio (it parks
+    tasks on that asyncio's I/O queue; CPython's would fail later, in connect), and
+    sockets that can be non-blocking before connect."""
+    if options.get("tls"):
+        raise ValueError("tls: not supported by AsyncReconnectingTCPClient yet; use ReconnectingTCPClient")
+    if not hasattr(asyncio, "wait_for_ms"):
+        raise RuntimeError(
+            "AsyncReconnectingTCPClient needs MicroPython's asyncio, not this Python's: run it on "
+            "MicroPython (on a PC: make run SCRIPT=...), or use ReconnectingTCPClient"
+        )
+    # On chip-stack firmware (WIZNET5K without lwIP) setblocking() raises ENOTCONN before
+    # connect - no NIC is bound yet (modsocket.c socket_settimeout) - and EINVAL after
+    # (network_wiznet5k.c): every attempt would fail as "closed in connect".
+    try:
+        s = socket.socket()
+    except OSError:  # no socket free right now: the attempts will say so
+        return
+    try:
+        s.setblocking(False)
+    except OSError as e:
+        if e.args and e.args[0] == 107:  # ENOTCONN
+            raise RuntimeError(
+                "AsyncReconnectingTCPClient needs firmware whose sockets are lwIP's (every rp2 "
+                "WIZnet firmware): this one's WIZNET5K runs TCP on the chip, whose sockets cannot "
+                "be non-blocking - use ReconnectingTCPClient"
+            )
+    finally:
+        s.close()
+
+
 def client_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf, outbox, tls):
     """Check a client's arguments; return the handler's hooks, in the order of HOOKS
     (None for each method the handler lacks)."""
@@ -69,6 +113,8 @@ def client_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf
         raise ValueError("port: expected 1-65535, got %d" % port)
     if handler is None:
         raise TypeError("handler: expected an object with on_data() and friends, got None")
+    from .backoff import Backoff  # here: package_attr() must not load it
+
     if backoff is not None and not isinstance(backoff, Backoff):
         raise TypeError("backoff: expected a Backoff, got %r" % (backoff,))
     for name, value in timeouts:

@@ -10,7 +10,7 @@ import io
 import select
 import socket
 
-from ._compat import const, stream_reader, stream_writer, ticks_add, ticks_diff
+from ._compat import call_cold, const, stream_reader, stream_writer, ticks_add, ticks_diff
 from .failure import CLOSED, CONNECT, DNS, SEND, TIMEOUT, Failure, classify, errno_of
 from .session import Session, send_size
 
@@ -69,28 +69,6 @@ class _Room(io.IOBase):
         return -1  # MP_STREAM_ERROR
 
 
-def _check_sockets():
-    # The client needs sockets that can be non-blocking before connect. On chip-stack
-    # firmware (WIZNET5K without lwIP) setblocking() then raises ENOTCONN - no NIC is
-    # bound before connect (modsocket.c socket_settimeout) - and after connect EINVAL
-    # (network_wiznet5k.c): every attempt would fail. Asked once, at construction.
-    try:
-        s = socket.socket()
-    except OSError:  # no socket free right now: the attempts will say so
-        return
-    try:
-        s.setblocking(False)
-    except OSError as e:
-        if errno_of(e) == _ENOTCONN:
-            raise RuntimeError(
-                "AsyncReconnectingTCPClient needs firmware whose sockets are lwIP's (every rp2 "
-                "WIZnet firmware): this one's WIZNET5K runs TCP on the chip, whose sockets cannot "
-                "be non-blocking - use ReconnectingTCPClient"
-            )
-    finally:
-        s.close()
-
-
 def _awaitable(result):
     return result is not None and hasattr(result, "send")
 
@@ -106,9 +84,7 @@ class AsyncReconnectingTCPClient(Session):
     """
 
     def __init__(self, host, port, handler, *args, **options):
-        if options.get("tls"):
-            raise ValueError("tls: not supported by AsyncReconnectingTCPClient yet; use ReconnectingTCPClient")
-        _check_sockets()
+        call_cold("_checks", "aio_args", asyncio, socket, options)  # TLS, asyncio, sockets
         super().__init__(host, port, handler, *args, **options)
         self._room = _Room()
         self._send_lock = asyncio.Lock()  # each send()'s bytes go out contiguous
