@@ -50,6 +50,9 @@ unpack andrewleech+wiznet_ioLibrary_Driver lib/wiznet5k
 unpack Mbed-TLS+mbedtls lib/mbedtls
 unpack micropython+micropython-lib lib/micropython-lib
 
+# The build date printed in the banner is the micropython commit's date, not today's:
+# the same sources give the same bytes on any day.
+export SOURCE_DATE_EPOCH=$(git --git-dir="$MIRRORS/micropython+micropython/repo" log -1 --format=%ct "$(commit_of micropython+micropython)")
 make -C mpy-cross -j"$jobs"
 # picotool would be downloaded by the SDK's cmake: PICO_NO_PICOTOOL=1 (the .bin is all the
 # emulator needs). CMAKE_ARGS goes through the environment: given on make's command line
