@@ -343,6 +343,7 @@ class Board:
         except OSError:
             pass
         self._reader.join(5)
+        self.proc.stdout.close()
         self._log.close()
         self._serial_log.close()
 
@@ -460,10 +461,10 @@ class SynBlock:
 
     def __init__(self, port):
         rules = (
-            "table inet %s { chain input { type filter hook input priority 0; "
-            "tcp dport %d tcp flags & (syn|ack) == syn drop; } }" % (self.TABLE, port)
+            "table inet %s {\n  chain input {\n    type filter hook input priority 0;\n"
+            "    tcp dport %d tcp flags & (syn | ack) == syn drop\n  }\n}\n" % (self.TABLE, port)
         )
-        subprocess.run(["nft", rules], check=True, timeout=10)
+        subprocess.run(["nft", "-f", "-"], input=rules.encode(), check=True, timeout=10)
 
     def remove(self):
         subprocess.run(["nft", "delete", "table", "inet", self.TABLE], timeout=10)

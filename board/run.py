@@ -108,7 +108,7 @@ def main(argv):
     elif "--bench" in argv:
         cmd = [sys.executable, os.path.join(HERE, "bench.py")] + [a for a in argv if a != "--bench"]
     else:
-        cmd = [sys.executable, "-m", "unittest", "discover", "-s", os.path.join(HERE, "tests"), "-t", HERE, "-v"] + argv
+        cmd = [sys.executable, "-m", "unittest", "discover", "-s", os.path.join(HERE, "tests"), "-v"] + argv
     env = dict(os.environ, PYTHONPATH=HERE, PYTHONUNBUFFERED="1")
     env.setdefault("BOARD_RUN_DIR", os.path.join(ROOT, "build", "board"))
     t0 = time.monotonic()
