@@ -453,6 +453,64 @@ class FaultPeer(Process):
         super().stop()
 
 
+class EchoPeer:
+    """A plain TCP echo server on HOST_IP:port in a thread of the test process: every
+    byte that arrives goes back. Counts connections and bytes."""
+
+    def __init__(self, port):
+        import selectors
+
+        self.port = port
+        self.accepted = 0
+        self.bytes = 0
+        self._sel = selectors.DefaultSelector()
+        self._ls = socket.socket()
+        self._ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._ls.bind((HOST_IP, port))
+        self._ls.listen(16)
+        self._ls.setblocking(False)
+        self._sel.register(self._ls, selectors.EVENT_READ)
+        self._running = True
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self):
+        import selectors
+
+        while self._running:
+            for key, _ in self._sel.select(0.1):
+                s = key.fileobj
+                if s is self._ls:
+                    try:
+                        c, _ = s.accept()
+                    except OSError:
+                        continue
+                    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    self.accepted += 1
+                    self._sel.register(c, selectors.EVENT_READ)
+                    continue
+                try:
+                    data = s.recv(65536)
+                except OSError:
+                    data = b""
+                if data:
+                    self.bytes += len(data)
+                    try:
+                        s.sendall(data)
+                    except OSError:
+                        data = b""
+                if not data:
+                    self._sel.unregister(s)
+                    s.close()
+
+    def stop(self):
+        self._running = False
+        self._thread.join(5)
+        for key in list(self._sel.get_map().values()):
+            key.fileobj.close()
+        self._sel.close()
+
+
 class SynBlock:
     """nftables: drop every SYN the board sends to `port` (its connects then time out).
     A table of our own in the namespace, removed by remove()."""
