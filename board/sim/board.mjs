@@ -76,6 +76,8 @@ const chip = new W5500({
 });
 board.setInput(PIN_INTN, true);
 board.attachSpi0(chip, PIN_CS);
+board.mirrorOutput(PIN_CS);
+board.mirrorOutput(PIN_RST);
 board.onLow(PIN_RST, () => chip.hardReset());
 
 if (opts.tap) {
@@ -123,7 +125,7 @@ function finish(code) {
   board.stop();
   if (tap) tap.kill();
   if (opts.ctl) { try { fs.unlinkSync(opts.ctl); } catch { /* gone already */ } }
-  note(`stopped at ${board.ms.toFixed(1)} ms board time`);
+  note(`stopped at ${board.ms.toFixed(1)} ms board time; w5500 ${JSON.stringify(chip.stats)}`);
   process.exit(code);
 }
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => finish(128));
@@ -136,7 +138,11 @@ function control(line) {
     note(`cable ${rest[0]} at ${board.ms.toFixed(1)} ms`);
     return state();
   }
-  if (cmd === 'status') return { ...state(), w5500: chip.stats, rp2040: board.stats };
+  if (cmd === 'status') {
+    const s0 = chip.sock[0];
+    return { ...state(), w5500: chip.stats, rp2040: board.stats,
+      socket0: { sr: s0.r[3], ir: s0.r[2], rxPending: chip.rxUsed(0), intn: chip.intLevel ? 'high' : 'low' } };
+  }
   if (cmd === 'save-fs' && rest.length === 1) {
     fs.writeFileSync(rest[0], board.readFlash(FS_OFFSET, FS_BYTES));
     return { ...state(), saved: rest[0] };

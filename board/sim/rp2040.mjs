@@ -11,7 +11,13 @@
 //     empty packet if the host has nothing, so the firmware never sleeps. A read is held
 //     here until the host has bytes (what a real host does: it NAKs).
 //  3. Host input: USBCDC buffers 512 bytes and drops the rest; input waits here instead.
-//  4. Time: the loop runs the CPU, and while the CPU sleeps (WFE/WFI) jumps the clock to
+//  4. A pin the firmware drives reads back as the external level (GPIO_IN returns the
+//     input side only), where the RP2040 reads its pad, driven or not (datasheet 2.19.2:
+//     the input is sampled from the pad whatever the output enable). The firmware's
+//     WIZnet interrupt handler reads the chip select it drives (network_wiznet5k.c
+//     mpy_wiznet_read_int: "unless the SPI bus is busy") and otherwise skips the frame
+//     until lwIP's next 64 ms poll. mirrorOutput(pin) feeds the driven level back.
+//  5. Time: the loop runs the CPU, and while the CPU sleeps (WFE/WFI) jumps the clock to
 //     the next alarm. With `realtime`, the board's clock never runs ahead of the wall
 //     clock (real network peers need it: DHCP, TCP timers), and when the CPU-bound
 //     emulation has fallen behind, a sleep starts from "now", so a wait on the board lasts
@@ -139,6 +145,14 @@ export class RP2040Board {
       const hz = spi.clockFrequency;
       done.schedule(hz > 0 ? Math.max(8, Math.round(8e9 / hz)) : 400);
     };
+  }
+
+  /** Let the firmware read back the level it drives on `pin` (see 4 above). */
+  mirrorOutput(pin) {
+    const gpio = this.mcu.gpio[pin];
+    gpio.addListener((state) => {
+      if (state === GPIOPinState.High || state === GPIOPinState.Low) gpio.setInputValue(state === GPIOPinState.High);
+    });
   }
 
   /** Drive an input pin from outside (a device's output). */

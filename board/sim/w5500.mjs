@@ -59,7 +59,7 @@ export class W5500 {
     this.cable = !!cable;    // outside the chip: survives resets
     this.intLevel = true;
     this.stats = { spiFrames: 0, txFrames: 0, rxFrames: 0, rxOverflow: 0, rxFiltered: 0,
-      txNoLink: 0, rxNoLink: 0, resets: 0, linkChanges: 0, unsupported: 0 };
+      txNoLink: 0, rxNoLink: 0, resets: 0, linkChanges: 0, unsupported: 0, interrupts: 0 };
     this.hardReset();
   }
 
@@ -324,6 +324,10 @@ export class W5500 {
     const c = this.common;
     const pending = (this.sir() & c[SIMR]) !== 0 || (c[IR] & c[IMR] & 0xf0) !== 0;
     const level = !pending;
-    if (level !== this.intLevel) { this.intLevel = level; this.onInt(level); }
+    if (level !== this.intLevel) {
+      this.intLevel = level;
+      if (!level) this.stats.interrupts++;
+      this.onInt(level);
+    }
   }
 }
