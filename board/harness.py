@@ -428,7 +428,8 @@ class FaultPeer(Process):
         self.port, self.control = port, control
         cmd = [PYTHON, os.path.join(ROOT, "tools", "faultpeer.py"), "--host", HOST_IP, "--port", str(port), "--control", str(control)]
         if tls_cert:
-            cmd += ["--tls-cert", tls_cert, "--tls-key", tls_key]
+            # the emulated CPU is slower than a board's: its handshake may take seconds of wall time
+            cmd += ["--tls-cert", tls_cert, "--tls-key", tls_key, "--tls-timeout", "60"]
         super().__init__("faultpeer-%d" % port, cmd, ready=lambda: port_open(HOST_IP, control))
         self.sock = socket.create_connection((HOST_IP, control), timeout=5)
 
