@@ -124,7 +124,7 @@ def speed(rows):
     n_ping = 100 if QUICK else 300
     n_chunks = 32 if QUICK else 128
     for bringup in ("nic", "intn"):
-        variants = ("raw", "lib", "lib0") if bringup == "nic" else ("raw", "lib0")
+        variants = ("raw", "lib", "lib0")
         fs, _ = fs_image("mpy")
         with Board(fs=fs, name="bench-speed-" + bringup) as b:
             b.raw()
