@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """`make board-bench`: footprint and speed of the library on the board firmware.
 
+    make board-bench [BENCH_ARGS="--quick | --speed | --footprint"]
+
 A benchmark, not a test: it prints figures (and writes build/board/bench.md). Runs inside
 the namespace board/run.py makes. Every time here is *board time* - the RP2040's own
 clock, measured on the board with time.ticks_us() - which the emulator keeps from running
