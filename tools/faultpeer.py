@@ -2,7 +2,7 @@
 """A TCP server that misbehaves on command, for testing clients against real faults.
 
     python3 tools/faultpeer.py --port 9000 --control 9001 [--host 127.0.0.1]
-                               [--tls-cert cert.pem --tls-key key.pem]
+                               [--tls-cert cert.pem --tls-key key.pem [--tls-timeout S]]
 
 The data port is what the client under test connects to. The control port takes one
 command per line and answers one line of JSON. By hand: `nc 127.0.0.1 9001`, then e.g.
@@ -64,8 +64,9 @@ class Conn:
 
 
 class FaultPeer:
-    def __init__(self, host, port, control_port, tls=None):
+    def __init__(self, host, port, control_port, tls=None, tls_timeout=5):
         self.tls = tls  # an ssl.SSLContext for the server side, or None
+        self.tls_timeout = tls_timeout  # seconds the handshake on accept may take
         self.tls_failures = 0
         self.host = host
         self.port = port
@@ -132,7 +133,7 @@ class FaultPeer:
             return
         if self.tls is not None and self.mode not in ("reset", "close", "silent"):
             try:
-                sock.settimeout(5)
+                sock.settimeout(self.tls_timeout)
                 sock = self.tls.wrap_socket(sock, server_side=True)
             except (OSError, ssl.SSLError):
                 self.tls_failures += 1
@@ -331,12 +332,13 @@ def main():
     ap.add_argument("--control", type=int, required=True, help="control port")
     ap.add_argument("--tls-cert", help="PEM certificate: speak TLS on the data port")
     ap.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    ap.add_argument("--tls-timeout", type=float, default=5, help="seconds a TLS handshake may take (a slow client: more)")
     args = ap.parse_args()
     tls = None
     if args.tls_cert:
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls.load_cert_chain(args.tls_cert, args.tls_key)
-    peer = FaultPeer(args.host, args.port, args.control, tls)
+    peer = FaultPeer(args.host, args.port, args.control, tls, args.tls_timeout)
     try:
         peer.loop()
     except KeyboardInterrupt:
