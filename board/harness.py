@@ -512,6 +512,50 @@ class EchoPeer:
         self._sel.close()
 
 
+class TimePeer:
+    """An SNTP server (RFC 4330) on HOST_IP:port, in a thread of the test process: answers
+    each client request with this PC's clock, echoing the client's transmit time as the
+    originate time, as a server does. Counts the requests it answered."""
+
+    TO_1970 = 2208988800  # seconds from 1900 (NTP's epoch) to 1970
+
+    def __init__(self, port=123):
+        self.port = port
+        self.answered = 0
+        self._s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._s.bind((HOST_IP, port))
+        self._s.settimeout(0.1)
+        self._running = True
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self):
+        import struct
+
+        while self._running:
+            try:
+                data, peer = self._s.recvfrom(512)
+            except OSError:
+                continue
+            if len(data) < 48 or data[0] & 7 != 3:  # not a client's request
+                continue
+            now = time.time()
+            seconds = int(now) + self.TO_1970
+            fraction = int((now % 1) * (1 << 32))
+            reply = bytearray(48)
+            reply[0] = 0x24  # version 4, mode 4: server
+            reply[1] = 2  # stratum
+            reply[24:32] = data[40:48]  # originate: the client's transmit time
+            reply[32:40] = reply[40:48] = struct.pack(">II", seconds, fraction)  # received, transmitted
+            self._s.sendto(bytes(reply), peer)
+            self.answered += 1
+
+    def stop(self):
+        self._running = False
+        self._thread.join(5)
+        self._s.close()
+
+
 class SynBlock:
     """nftables: drop every SYN the board sends to `port` (its connects then time out).
     A table of our own in the namespace, removed by remove()."""
@@ -587,19 +631,19 @@ def fs_image(variant):
 
 
 def example_source(name, board="W5500-EVB-Pico", pc_ip=HOST_IP, pc_port=8082):
-    """An example from examples/, as uploaded for this board: the tutorial's board name
-    and PC address at its top replaced by the emulated board's."""
+    """An example from examples/, as uploaded for this board: the settings at its top
+    (BOARD, PC_IP, PC_PORT) set to the emulated board's."""
     with open(os.path.join(ROOT, "examples", name)) as f:
         src = f.read()
     for old, new in (
-        ('nic("W55RP20-EVB-MKR"', 'nic("%s"' % board),
+        ("\nBOARD = None\n", '\nBOARD = "%s"\n' % board),
         ('PC_IP = "192.168.1.119"', 'PC_IP = "%s"' % pc_ip),
         ("PC_PORT = 8082", "PC_PORT = %d" % pc_port),
     ):
         if old in src:
             src = src.replace(old, new, 1)
-    if ('nic("%s"' % board) not in src or ('PC_IP = "%s"' % pc_ip) not in src:
-        raise BoardError("examples/%s no longer has the lines the board suite replaces (board name, PC_IP)" % name)
+    if ('BOARD = "%s"' % board) not in src or ('PC_IP = "%s"' % pc_ip) not in src:
+        raise BoardError("examples/%s no longer has the settings the board suite replaces (BOARD, PC_IP)" % name)
     return src
 
 

@@ -8,8 +8,6 @@ import unittest
 
 from harness import BOARD_IP, HOST_IP, ROOT, Board, Dhcp, fs_image, wait_until
 
-WANTED = os.environ.get("BOARD_WANTED") == "1"
-NEEDS_LINK_WATCH = "needs library change: link watch while connected (run with BOARD_WANTED=1)"
 
 
 def load_pc_server():

@@ -2,14 +2,16 @@
 the namespace (tools/faultpeer.py with a throwaway certificate made here with openssl),
 and the heap a TLS connection takes on the board. The board's RTC starts at 2021-01-01:
 without setting it, verification fails (the certificate is not valid yet); with the clock
-set through machine.RTC() the echo works. The figures go to build/board/tls.txt."""
+set - through machine.RTC(), or by wiznet_net.sync_time() from a time server in the
+namespace - the echo works; with no time server answering, sync_time() fails with kind
+timeout, phase ntp. The figures go to build/board/tls.txt."""
 import os
 import subprocess
 import time
 import unittest
 
 from boardcase import BoardCase
-from harness import HOST_IP, RUN_DIR, FaultPeer, fresh_dir
+from harness import HOST_IP, RUN_DIR, FaultPeer, TimePeer, fresh_dir
 
 HOSTNAME = "board-peer"
 
@@ -88,7 +90,9 @@ def make_cert(directory):
         return pem, key, f.read()
 
 
-class Tls(BoardCase):
+class TlsPeers(BoardCase):
+    """A board with a TLS peer and a plain one in the namespace (no tests of its own)."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -111,6 +115,8 @@ class Tls(BoardCase):
     def fmt(self, step, **kw):
         return (SCRIPT + step).format(ca=self.der, hostname=HOSTNAME, host=HOST_IP, tls_port=9443, plain_port=9080, **kw)
 
+
+class Tls(TlsPeers):
     def test_verified_tls_clock_unset_then_set(self):
         self.up()
         # 1. The clock as the board boots: 2021, before the certificate's validity.
@@ -137,6 +143,50 @@ class Tls(BoardCase):
             f.write("wrong hostname: %r\n" % (wrong["outcome"],))
             f.write("clock set: plain client connected, heap %d bytes; TLS client connected, heap %d bytes, "
                     "handshake + connect %d board ms\n" % (res["plain"]["heap"], res["tls"]["heap"], res["tls"]["connect_ms"]))
+
+
+class SyncTime(TlsPeers):
+    def test_sync_time_sets_the_unset_clock_and_verified_tls_works(self):
+        self.up()
+        peer = TimePeer(123)
+        try:
+            # No server on that port: a bounded timeout of kind timeout, phase ntp.
+            silent = self.board.run(
+                "from wiznet_net import sync_time, Failure\n"
+                "import time\nt = time.ticks_ms()\n"
+                "try:\n    sync_time('%s', port=124, timeout_ms=2000)\n    r = {'ok': True}\n"
+                "except Failure as f:\n    r = {'kind': f.kind, 'phase': f.phase, 'hint': f.hint,"
+                " 'ms': time.ticks_diff(time.ticks_ms(), t)}\nprint('RESULT', r)" % HOST_IP,
+                120,
+            ).result
+            self.assertEqual((silent["kind"], silent["phase"]), ("timeout", "ntp"), silent)
+            self.assertIn("UDP port 123", silent["hint"])
+            self.assertTrue(2000 <= silent["ms"] < 4000, silent)
+            # The time server answers: the clock is set, and the verified connection works.
+            step = """
+from wiznet_net import sync_time
+year_before = time.localtime()[0]
+sync_time("{host}")
+pair, fig = connect({tls_port}, context())
+print("CONNECTED", fig)
+c, h = pair
+for _ in range(400):
+    c.poll(50)
+    if h.done:
+        break
+c.stop()
+print("RESULT", {{"before": year_before, "after": time.localtime()[0], "fig": fig, "echoed": h.done}})
+"""
+            self.board.start(self.fmt(step))
+            self.board.wait_for("CONNECTED", 120)
+            self.tls_peer.cmd("send hello")
+            res = self.board.finish(120).result
+        finally:
+            peer.stop()
+        self.assertEqual(res["before"], 2021)
+        self.assertEqual(res["after"], time.gmtime().tm_year)
+        self.assertTrue(res["fig"]["connected"] and res["echoed"], res)
+        self.assertGreaterEqual(peer.answered, 1)
 
 
 if __name__ == "__main__":
