@@ -227,6 +227,23 @@ class PollForever(Base):
         self.assertEqual(self.handler.data, b"late")
         self.assertTrue(time.ticks_diff(time.ticks_ms(), start) >= 150)
 
+    def test_poll_minus_one_on_a_healthy_connection_without_timers_still_waits(self):
+        # Healthy, and no link watch, idle timeout or heartbeat: no timer runs, and
+        # poll(-1) used to return at once without reading - a busy loop that never
+        # delivered the data waiting.
+        import _thread
+
+        c = self.connect(backoff=Backoff(initial_ms=100, stable_ms=0))
+        c.poll(0)  # healthy from now on
+        _thread.start_new_thread(lambda: (time.sleep_ms(200), self.peer.send(b"late")), ())
+        start = time.ticks_ms()
+        for _ in range(3):  # one poll(-1) is enough; three bound the test on failure
+            c.poll(-1)
+            if self.handler.data:
+                break
+        self.assertEqual(self.handler.data, b"late")
+        self.assertTrue(time.ticks_diff(time.ticks_ms(), start) >= 150)
+
     def test_poll_minus_one_while_disconnected_sleeps_until_the_attempt_is_due(self):
         clock = FakeClock()
         c = self.make(closed_port(), clock=clock)

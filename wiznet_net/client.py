@@ -115,13 +115,16 @@ class ReconnectingTCPClient(Session):
         up to ``connect_timeout_ms`` on top; a negative ``timeout_ms`` waits until there
         is something to do). Returns whether the client is connected."""
         if self._sock is not None:  # the hot path first: connected, data flowing
-            wait = self._timers(timeout_ms) if self._timed else timeout_ms
-            if wait >= 0:
-                for _ in self._wait(wait):
-                    result = _drain(self, _DRAIN if self._nonblocking else 1)
-                    if result is not None:
-                        self._returned(self._on_data_into or self._on_data, result)
-                    break
+            wait = timeout_ms  # negative: the poller waits for data, however long
+            if self._timed:
+                wait = self._timers(timeout_ms)
+                if wait < 0:  # the timers ended the connection
+                    return False
+            for _ in self._wait(wait):
+                result = _drain(self, _DRAIN if self._nonblocking else 1)
+                if result is not None:
+                    self._returned(self._on_data_into or self._on_data, result)
+                break
             return self._sock is not None
         if self.stopped:
             return False
