@@ -260,3 +260,18 @@ class PulledCable(Base):
         self.assertTrue(took < 1000, took)
         self.assertEqual(attempts, 0)
         self.assertEqual(self.handler.named("disconnect")[0], ("disconnect", "no_link"))
+
+
+class HandlerReentry(Base):
+    def test_stop_inside_on_connecting_makes_no_attempt(self):
+        class Stopper(Recorder):
+            async def on_connecting(self, client):
+                Recorder.on_connecting(self, client)
+                client.stop()
+
+        self.peer = Peer()
+        c = self.make(self.peer.port, Stopper())
+        asyncio.run(asyncio.wait_for_ms(c.run(), 2000))
+        self.assertEqual(c.stats["connects"], 0)
+        self.assertEqual(self.handler.events, [("connecting",)])
+

@@ -385,3 +385,22 @@ class AsyncHandlerOnTheBlockingClient(Base):
         e = raises(TypeError, c.poll, 0)
         self.assertIn("AsyncReconnectingTCPClient", str(e))
         self.assertFalse(c.connected)
+
+
+class HandlerReentry(Base):
+    def test_stop_inside_on_connecting_makes_no_attempt(self):
+        # stop() from on_connecting used to be ignored by the attempt under way: run()
+        # returned with a connected socket left open, on_connect called after the stop.
+        class Stopper(Recorder):
+            def on_connecting(self, client):
+                Recorder.on_connecting(self, client)
+                client.stop()
+
+        self.peer = Peer()
+        c = self.make(self.peer.port, handler=Stopper())
+        c.run()
+        self.assertFalse(c.connected)
+        self.assertEqual(c.socket, None)
+        self.assertEqual(c.stats["connects"], 0)
+        self.assertEqual(self.handler.events, [("connecting",)])
+

@@ -218,6 +218,8 @@ class AsyncReconnectingTCPClient(Session):
     async def _attempt(self):
         self._call(self._on_connecting)
         await self._run_deferred()
+        if self.stopped:  # the handler called stop(): no attempt, no socket
+            return
         phase = DNS
         s = None
         try:

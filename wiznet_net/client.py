@@ -201,6 +201,8 @@ class ReconnectingTCPClient(Session):
 
     def _attempt(self):
         self._call(self._on_connecting)
+        if self.stopped:  # the handler called stop(): no attempt, no socket
+            return
         phase = DNS
         s = None
         try:
