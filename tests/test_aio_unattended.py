@@ -153,6 +153,45 @@ class BackPressure(Base):
         self.assertEqual(changes[1][0], 200000)
 
 
+class CancelledSend(Base):
+    def test_a_send_cancelled_part_way_drops_the_connection(self):
+        # asyncio.wait_for() around a send that waits for room cancels it with part of
+        # the message in the socket. The next send used to follow those bytes on the
+        # same connection, read by the peer as the rest of the cut message.
+        self.peer = Peer()
+        self.peer.listener.setsockopt(socket.SOL_SOCKET, SO_RCVBUF, 16384)
+        c = self.make(self.peer.port, SmallBuffers())
+
+        async def scenario():
+            task = await self.start(c)
+            try:
+                await asyncio.wait_for_ms(c.send(bytes(1 << 20)), 300)  # the peer reads nothing
+            except asyncio.TimeoutError:
+                pass
+            connected = c.connected
+            sent = c.stats["bytes_out"]
+            got = 0
+            for _ in range(1000):  # the old connection: what was sent, then its end
+                chunk = self.peer.conn.recv(65536)
+                if not chunk:
+                    break
+                got += len(chunk)
+            await until(lambda: c.stats["connects"] == 2)
+            self.peer.accept()
+            await c.send(b"HELLO")
+            fresh = self.peer.recv_exactly(5)
+            c.stop()
+            await asyncio.wait_for_ms(task, 2000)
+            return connected, sent, got, fresh
+
+        connected, sent, got, fresh = asyncio.run(scenario())
+        self.assertFalse(connected)
+        self.assertTrue(0 < sent < 1 << 20, sent)
+        self.assertEqual(got, sent)
+        self.assertEqual(fresh, b"HELLO")
+        self.assertEqual(self.handler.named("disconnect")[0], ("disconnect", "closed"))
+
+
 class BusyHandler(Base):
     def test_a_coroutine_handler_busy_longer_than_the_idle_timeout(self):
         # The peer keeps sending while a handler awaits 1.5 s: the lines waiting in the

@@ -292,6 +292,30 @@ class CtrlC(Base):
         self.assertEqual(self.handler.named("disconnect"), [("disconnect", None)])
 
 
+class InterruptedSend(Base):
+    def test_ctrl_c_inside_a_send_cut_part_way_drops_the_connection(self):
+        # Part of the message is in the socket when Ctrl-C lands while send() waits for
+        # room. Kept open, the connection would carry the next send() as the rest of the
+        # cut message: the peer would read garbage. Dropped, the peer sees the cut.
+        clock = InterruptingClock(1 << 30)
+        c = self.connect(clock=clock)
+        c.socket.setsockopt(socket.SOL_SOCKET, SO_SNDBUF, 4096)
+        clock.n = 2  # the second read of the clock: inside send()'s wait for room
+        raises(KeyboardInterrupt, c.send, bytes(1 << 20))
+        sent = c.stats["bytes_out"]
+        self.assertTrue(0 < sent < 1 << 20, sent)
+        self.assertFalse(c.connected)
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", "closed")])
+        self.assertIn("interrupted part-way", c.stats["last_failure"].hint)
+        got = 0
+        for _ in range(1000):  # the peer reads what was sent, then the end of the stream
+            chunk = self.peer.conn.recv(65536)
+            if not chunk:
+                break
+            got += len(chunk)
+        self.assertEqual(got, sent)
+
+
 class TlsWithoutAuthentication(Base):
     def test_a_context_that_verifies_nothing_is_refused(self):
         micropython_only("MicroPython's SSLContext defaults to CERT_NONE; CPython's to CERT_REQUIRED")

@@ -203,6 +203,10 @@ class AsyncReconnectingTCPClient(Session):
                 except asyncio.TimeoutError:
                     pass  # the deadline is checked above
                 waited = True
+        except BaseException:  # a failure has dropped s already; a cancel has not
+            if sent and self._sock is s:
+                self._cut_short()
+            raise
         finally:
             room.done()
 

@@ -165,12 +165,17 @@ class ReconnectingTCPClient(Session):
         # The socket took part of it: wait for room, up to send_timeout_ms in all.
         s = self._sock
         deadline = ticks_add(self._clock.ticks_ms(), self.send_timeout_ms)
-        while sent < total:
-            self._wait_writable(s, deadline)
-            was = sent
-            sent = _push(self, data, sent, total)
-            if sent > was:
-                self._heard()  # the peer made room: alive, whatever the idle timeout says
+        try:
+            while sent < total:
+                self._wait_writable(s, deadline)
+                was = sent
+                sent = _push(self, data, sent, total)
+                if sent > was:
+                    self._heard()  # the peer made room: alive, whatever the idle timeout says
+        except BaseException:  # a failure has dropped s already; Ctrl-C has not
+            if sent and self._sock is s:
+                self._cut_short()
+            raise
 
     def _wait_writable(self, s, deadline):
         left = ticks_diff(deadline, self._clock.ticks_ms())

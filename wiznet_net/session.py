@@ -390,6 +390,17 @@ class Session:
         self._own = failure
         return failure
 
+    def _cut_short(self):
+        """A send stopped part-way by Ctrl-C or a cancelled task: the peer holds part of a
+        message, and whatever went next on this connection would be read as its rest. So
+        the connection ends here. Nothing a handler raises meanwhile replaces the
+        interrupt, which the caller re-raises. (Its hint: _hints.py, closed in send without
+        an errno.)"""
+        try:
+            self._drop(Failure(CLOSED, SEND, None, self._where))
+        except Exception:
+            pass
+
     # -- ending a connection --------------------------------------------------------------
 
     def _drop(self, failure, backoff=True):
