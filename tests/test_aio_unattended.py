@@ -232,7 +232,9 @@ class BadArguments(Base):
 
         async def scenario():
             task = await self.start(c)
-            for args in ((b"abc", 10), (b"xyz", -1), ("h\xe9llo",)):
+            from array import array
+
+            for args in ((b"abc", 10), (b"xyz", -1), ("h\xe9llo",), (array("H", [1, 2]),)):
                 try:
                     await c.send(*args)
                 except (TypeError, ValueError) as e:
@@ -245,7 +247,7 @@ class BadArguments(Base):
             return got, connected
 
         self.assertEqual(asyncio.run(scenario()), (b"ok", True))
-        self.assertEqual(errors, ["ValueError", "ValueError", "TypeError"])
+        self.assertEqual(errors, ["ValueError", "ValueError", "TypeError", "TypeError"])
         self.assertEqual(c.stats["bytes_out"], 2)
 
 

@@ -185,12 +185,31 @@ class BadArguments(Base):
         self.assertEqual(self.peer.recv_exactly(2), b"ok")  # nothing before it
         self.assertEqual(c.stats["bytes_out"], 2)
 
+    def test_an_array_of_wider_items_is_refused_not_cut(self):
+        # len() of an array('H') counts items, the socket counts bytes: send() used to
+        # write 3 of its 6 bytes and say nothing (and the outbox refused it with a
+        # confusing ValueError).
+        from array import array
+
+        c = self.connect()
+        samples = array("H", [0x4142, 0x4344, 0x4546])
+        for args in ((samples,), (samples, 2)):
+            e = raises(TypeError, c.send, *args)
+            self.assertIn("bytes(data)", str(e))
+        c.send(array("B", b"ok"))  # one byte per item: sent as it is
+        self.assertEqual(self.peer.recv_exactly(2), b"ok")
+        self.assertEqual(c.stats["bytes_out"], 2)
+        self.assertTrue(c.connected)
+
     def test_nothing_is_queued_either(self):
         box = Outbox(64)
         c = self.make(closed_port(), outbox=box)
         raises(ValueError, c.send, b"xyz", -1)
         raises(ValueError, c.send, b"abc", 10)
         raises(TypeError, c.send, "text")
+        from array import array
+
+        raises(TypeError, c.send, array("i", [1, 2]))
         self.assertEqual(len(box), 0)
 
     def test_backoff_and_client_durations_a_board_can_count(self):

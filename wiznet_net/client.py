@@ -7,7 +7,7 @@ import socket
 
 from ._compat import const, stream_reader, stream_writer, ticks_add, ticks_diff
 from .failure import CONNECT, DNS, SEND, TIMEOUT, TLS, Failure, classify
-from .session import CHIP_STACK_IDLE_MS, Session, send_size
+from .session import BYTES, CHIP_STACK_IDLE_MS, Session, send_size
 
 _ETIMEDOUT = const(110)
 _RUN_STEP_MS = const(1000)  # run() wakes at least this often to check its timers
@@ -148,9 +148,9 @@ class ReconnectingTCPClient(Session):
         Not connected: queued in the ``outbox`` if there is one, else a
         :class:`~wiznet_net.Failure` (an OSError) with errno ENOTCONN is raised. If the
         connection fails meanwhile, it is dropped, a reconnect scheduled and the failure
-        raised. A str, or an ``n`` outside 0..len(data), raises TypeError or ValueError
-        before any byte moves."""
-        if n is None and not isinstance(data, str):  # the common case, checked inline
+        raised. A str, an array of items wider than a byte, or an ``n`` outside
+        0..len(data), raises TypeError or ValueError before any byte moves."""
+        if n is None and isinstance(data, BYTES):  # the common case, checked inline
             n = len(data)
         else:
             n = send_size(data, n)

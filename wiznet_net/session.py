@@ -28,12 +28,23 @@ def _since(now, then):
     return d if d >= 0 else _LONG_AGO
 
 
+# What send() takes without a second look: len() counts their bytes. (A memoryview of an
+# array of wider items would count items too; telling would cost an allocation per send.)
+BYTES = (bytes, bytearray, memoryview)
+
+
 def send_size(data, n):
     """How many bytes of ``data`` a send(data, n) means; a TypeError or ValueError
     naming the argument before any byte moves."""
     if isinstance(data, str):
         raise TypeError("data: expected bytes, bytearray or memoryview, got str - encode it first")
     size = len(data)
+    if size and not isinstance(data, BYTES):
+        # An array("H") has a len() of items but goes out as its bytes: refused, else
+        # a part of it would be written and the rest silently lost.
+        width = len(bytes(memoryview(data)[:1]))
+        if width != 1:
+            raise TypeError("data: items of %d bytes (an array?); send() counts bytes - pass bytes(data)" % width)
     if n is None:
         return size
     if not isinstance(n, int) or not 0 <= n <= size:
