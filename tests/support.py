@@ -301,6 +301,35 @@ def micropython_only(why):
         raise unittest.SkipTest("MicroPython only: " + why)
 
 
+# For run_fresh(): code that makes a loopback server (srv, port) and defines fragment(),
+# which fills the heap with 500-byte blocks and frees every other one - a heap with
+# plenty free but no contiguous 1 KiB. Keep what it returns until the test is done.
+FRAGMENTED_HEAP = """
+import gc, socket
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+for port in range(31000, 31100):
+    try:
+        srv.bind(socket.getaddrinfo("127.0.0.1", port)[0][-1])
+        break
+    except OSError:
+        pass
+srv.listen(1)
+def fragment():
+    gc.collect()
+    keep = [None] * (gc.mem_free() // 500 + 16)  # made first: a list that grew would leave holes
+    try:
+        for i in range(len(keep)):
+            keep[i] = bytearray(500)
+    except MemoryError:
+        pass
+    for i in range(0, len(keep), 2):
+        keep[i] = None
+    gc.collect()
+    return keep
+"""
+
+
 def run_fresh(code, name):
     """Run `code` in a new MicroPython interpreter and return (exit status, output): for
     what one process has loaded already (memory, sys.modules). It runs in /tmp, outside

@@ -5,7 +5,7 @@
 import socket
 import time
 
-from support import FakeClock, FaultPeer, Peer, Recorder, closed_port, raises
+from support import FRAGMENTED_HEAP, FakeClock, FaultPeer, Peer, Recorder, closed_port, raises, run_fresh
 from test_aio import Base, until
 from wiznet_net import Backoff, Failure
 
@@ -301,6 +301,55 @@ class PulledCable(Base):
         self.assertTrue(took < 1000, took)
         self.assertEqual(attempts, 0)
         self.assertEqual(self.handler.named("disconnect")[0], ("disconnect", "no_link"))
+
+
+class FragmentedHeap(Base):
+    def test_the_outbox_drains_without_a_copy_after_an_outage(self):
+        # The flush used to pop() a copy of each message: with no room for it the
+        # MemoryError ended run() and the message was lost. It goes from the ring now.
+        code = FRAGMENTED_HEAP + """
+import asyncio
+from wiznet_net import Backoff
+from wiznet_net.aio import AsyncReconnectingTCPClient
+from wiznet_net.outbox import Outbox
+box = Outbox(4096)
+c = AsyncReconnectingTCPClient("127.0.0.1", port, object(), outbox=box, backoff=Backoff(jitter=0))
+async def main():
+    await c.send(b"a" * 1000)
+    await c.send(b"y" * 2000)
+    await c.send(b"z" * 2000)  # drops the first; this one wraps round the end of the ring
+    await c.send(b"x" * 10)
+    keep = fragment()
+    task = asyncio.create_task(c.run())
+    for _ in range(100):
+        await asyncio.sleep_ms(10)
+        if not box or task.done():
+            break
+    keep = None
+    result = "ended: %r" % task.data if task.done() else "running"
+    c.stop()
+    return result
+result = asyncio.run(main())
+gc.collect()
+conn, _ = srv.accept()
+conn.settimeout(2)
+got = b""
+for _ in range(100):
+    try:
+        chunk = conn.recv(8192)
+    except OSError:  # nothing came
+        break
+    got += chunk
+    if not chunk or len(got) >= 4010:
+        break
+print(result, "queued", len(box), "dropped", c.stats["dropped"],
+      "peer got", got == b"y" * 2000 + b"z" * 2000 + b"x" * 10)
+conn.close()
+srv.close()
+"""
+        status, out = run_fresh(code, "fragmented_outbox_aio")
+        self.assertEqual(status, 0, out)
+        self.assertIn("running queued 0 dropped 1 peer got True", out)
 
 
 class HandlerReentry(Base):

@@ -258,11 +258,13 @@ class AsyncReconnectingTCPClient(Session):
         await lock.acquire()
         try:
             while outbox and self._sock is s:
-                data = outbox.pop()  # at most once, as in the blocking client
+                first, rest = self._queued()  # (a cancel here ends run(), and closes s)
                 try:
-                    await self._send_rest(s, data, 0, len(data))
+                    await self._send_rest(s, first, 0, len(first))
+                    if rest:
+                        await self._send_rest(s, rest, 0, len(rest))
                 except Failure:
-                    self._flush_failed(data)
+                    self._flush_failed(len(first) + (len(rest) if rest else 0))
         finally:
             lock.release()
 

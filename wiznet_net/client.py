@@ -195,12 +195,21 @@ class ReconnectingTCPClient(Session):
 
     def _flush_outbox(self):
         outbox = self.outbox
-        while outbox and self._sock is not None:
-            data = outbox.pop()  # at most once: a message cut by a failure is not resent
+        s = self._sock
+        while outbox and self._sock is s:
+            first, rest = self._queued()
+            n = len(first) + (len(rest) if rest else 0)
+            out = self.stats["bytes_out"]
             try:
-                self.send(data)
+                self.send(first)
+                if rest:
+                    self.send(rest)
             except Failure:
-                self._flush_failed(data)
+                self._flush_failed(n)
+            except BaseException:  # Ctrl-C between the two parts: the first went out
+                if self._sock is s and self.stats["bytes_out"] != out:
+                    self._cut_short()
+                raise
 
     # -- connecting -----------------------------------------------------------------
 

@@ -390,12 +390,26 @@ class Session:
         self.stats["dropped"] += dropped
         self.stats["dropped_bytes"] += nbytes
 
-    def _flush_failed(self, data):
-        # A queued message cut by a failure while the outbox drains: not resent (at most
-        # once), and counted like any other drop.
+    def _queued(self):
+        """Take the oldest message out of the outbox; return it as one or two views of
+        the outbox's ring (the second when it wraps, else None). Sent from there, not
+        copied: right after an outage the heap may have no room for a copy. Nothing
+        overwrites that part of the ring meanwhile: messages are queued only while
+        disconnected, and a send that fails writes nothing after the drop."""
+        outbox = self.outbox
+        ring = memoryview(outbox._ring)
+        at, n = outbox._take()  # at most once: a message cut by a failure is not resent
+        end = at + n
+        if end <= len(ring):
+            return ring[at:end], None
+        return ring[at:], ring[: end - len(ring)]
+
+    def _flush_failed(self, n):
+        # A queued message of n bytes cut by a failure while the outbox drains: not resent
+        # (at most once), and counted like any other drop.
         self._own = None
         self.stats["dropped"] += 1
-        self.stats["dropped_bytes"] += len(data)
+        self.stats["dropped_bytes"] += n
 
     def _raise(self, failure):
         self._own = failure
