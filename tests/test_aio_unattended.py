@@ -365,3 +365,14 @@ class HandlerReentry(Base):
         self.assertEqual(c.stats["connects"], 0)
         self.assertEqual(self.handler.events, [("connecting",)])
 
+
+class CableOut(Base):
+    def test_max_attempts_holds_while_the_cable_is_out(self):
+        class Nic:
+            def isconnected(self):
+                return False
+
+        c = self.make(closed_port(), Recorder(), nic=Nic(), max_attempts=2)
+        f = raises(Failure, asyncio.run, asyncio.wait_for_ms(c.run(), 2000))
+        self.assertEqual((f.kind, c.stats["connect_failures"]), ("no_link", 2))
+

@@ -160,6 +160,38 @@ class PulledCable(Base):
         self.assertTrue(c.poll(0))  # at once
         self.peer.accept()
 
+    def test_max_attempts_holds_while_the_cable_is_out(self):
+        # run() with max_attempts used to wait for the cable forever: a link that is
+        # down counted no attempt. An attempt due then fails as no_link.
+        nic = Nic()
+        nic.up = False
+        clock = FakeClock()
+        c = self.make(closed_port(), nic=nic, max_attempts=2, clock=clock)
+        f = None
+        for _ in range(50):  # bounded: it raised after two attempts' time before
+            try:
+                c.poll(1000)
+            except Failure as e:
+                f = e
+                break
+        self.assertTrue(f is not None, "no Failure after 50 polls")
+        self.assertEqual((f.kind, f.phase), ("no_link", "link"))
+        self.assertTrue(c.stopped)
+        self.assertEqual(self.handler.named("failed"), [("failed", "no_link", 100), ("failed", "no_link", None)])
+        self.assertEqual(c.stats["connect_failures"], 2)
+
+    def test_with_max_attempts_the_link_back_is_still_tried_at_once(self):
+        nic = Nic()
+        nic.up = False
+        clock = FakeClock()
+        self.peer = Peer()
+        c = self.make(self.peer.port, nic=nic, max_attempts=3, clock=clock,
+                      backoff=Backoff(initial_ms=10000, max_ms=10000, jitter=0))
+        c.poll(0)  # the first attempt fails: no link; the next is due in 10 s
+        nic.up = True
+        self.assertTrue(c.poll(0))  # the cable is back: at once, not in 10 s
+        self.peer.accept()
+
     def test_poll_with_a_long_timeout_still_looks_at_the_link(self):
         # poll(5000) on a quiet connection returns within 250 ms to look at the link.
         nic = Nic()

@@ -173,7 +173,8 @@ class Session:
 
     def _link_wait(self):
         """0 when the link is up (or not watched), else how long to wait before looking
-        again. Reports a missing link once; its return costs no backoff step."""
+        again. Reports a missing link once; its return costs no backoff step. With
+        max_attempts, each attempt due meanwhile counts as failed."""
         nic = self.nic
         if nic is None or nic.isconnected():
             if self._link_down:
@@ -181,7 +182,13 @@ class Session:
                 self._next_at = self._clock.ticks_ms()
                 self._delay = 0
             return 0
-        if not self._link_down:
+        if self.max_attempts and self._due_in() <= 0:
+            # Told how often to try, a client must not wait for the cable forever: an
+            # attempt due while the link is down fails for that (raised once used up).
+            # The link coming back is still tried at once (above).
+            self._link_down = True
+            self._attempt_failed(Failure(NO_LINK, LINK, None, self._where))
+        elif not self._link_down:
             self._link_down = True
             failure = Failure(NO_LINK, LINK, None, self._where)
             self.stats["last_failure"] = failure
