@@ -352,6 +352,40 @@ srv.close()
         self.assertIn("running queued 0 dropped 1 peer got True", out)
 
 
+class NoMemoryWhileConnecting(Base):
+    def test_no_room_for_the_socket_methods_closes_it_and_retries(self):
+        # The connected socket's read and write methods were taken after the attempt's
+        # try: a MemoryError there ended run() with the socket left open.
+        import wiznet_net.aio as aio
+
+        real = aio.stream_writer
+        calls = []
+
+        def no_room_the_first_time(sock):
+            calls.append(sock)
+            if len(calls) == 1:
+                raise MemoryError
+            return real(sock)
+
+        self.peer = Peer()
+        c = self.make(self.peer.port, Recorder())
+
+        async def scenario():
+            task = asyncio.create_task(c.run())
+            await until(lambda: c.connected)
+            self.peer.accept()
+            c.stop()
+            await asyncio.wait_for_ms(task, 2000)
+
+        aio.stream_writer = no_room_the_first_time
+        try:
+            asyncio.run(scenario())
+        finally:
+            aio.stream_writer = real
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(self.handler.named("failed")[0][1], "no_memory")
+
+
 class HandlerReentry(Base):
     def test_stop_inside_on_connecting_makes_no_attempt(self):
         class Stopper(Recorder):

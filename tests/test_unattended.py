@@ -15,6 +15,7 @@ from support import (
     SocketTestCase,
     closed_port,
     micropython_only,
+    open_fds,
     poll_until,
     raises,
     run_fresh,
@@ -487,6 +488,42 @@ srv.close()
         status, out = run_fresh(code, "fragmented_outbox")
         self.assertEqual(status, 0, out)
         self.assertIn("escaped: none connected True queued 0 dropped 1 peer got True", out)
+
+class NoRoomToRegister:
+    """The client's poller, with no memory for the first socket registered (the poller
+    grows its table on a register)."""
+
+    def __init__(self, poller):
+        self.poller = poller
+        self.failures = 1
+
+    def register(self, sock, events):
+        if self.failures:
+            self.failures -= 1
+            raise MemoryError
+        self.poller.register(sock, events)
+
+    def __getattr__(self, name):
+        return getattr(self.poller, name)
+
+
+class NoMemoryWhileConnecting(Base):
+    def test_no_room_to_watch_the_new_socket_closes_it_and_retries(self):
+        # The socket was registered with the poller after the attempt's try: the
+        # MemoryError escaped poll() and the connected socket was never closed.
+        self.peer = Peer()
+        c = self.make(self.peer.port, clock=FakeClock())
+        c._poller = NoRoomToRegister(c._poller)
+        fds = self.fds
+        self.assertFalse(c.poll(0))
+        self.assertEqual(c.stats["last_failure"].kind, "no_memory")
+        self.assertEqual(self.handler.named("failed"), [("failed", "no_memory", 100)])
+        self.peer.accept()
+        self.peer.close_conn()
+        self.assertEqual(open_fds(), fds + 1)  # the listener alone
+        self.assertTrue(c.poll(1000))  # the next attempt, after the backoff delay
+        self.peer.accept()
+
 
 class AsyncHandlerOnTheBlockingClient(Base):
     # The blocking client cannot run `async def` methods: their coroutines would be thrown

@@ -237,6 +237,10 @@ class AsyncReconnectingTCPClient(Session):
                 if errno_of(e) not in (_EINPROGRESS, _EAGAIN):
                     raise
             await self._finish_connect(s)
+            # Inside the try: each is an allocation, and a MemoryError must not leave
+            # the socket open.
+            self._write = stream_writer(s)
+            self._readinto = stream_reader(s)
         except Exception as e:
             if s is not None:
                 s.close()
@@ -246,8 +250,6 @@ class AsyncReconnectingTCPClient(Session):
             if s is not None:
                 s.close()
             raise
-        self._write = stream_writer(s)
-        self._readinto = stream_reader(s)
         self._connected(s)
         await self._run_deferred()
         outbox = self.outbox

@@ -235,6 +235,9 @@ class ReconnectingTCPClient(Session):
                         "with verify_mode = ssl.CERT_REQUIRED and the server's certificate." % self._where
                     )
             self._nonblock(s)
+            # Inside the try: the poller may grow its table here, and a MemoryError must
+            # not leave the socket open.
+            self._poller.register(s, select.POLLIN)
         except Exception as e:
             if s is not None:
                 s.close()
@@ -244,7 +247,6 @@ class ReconnectingTCPClient(Session):
             if s is not None:
                 s.close()
             raise
-        self._poller.register(s, select.POLLIN)
         self._connected(s)
         if self.outbox and self._sock is not None:
             self._flush_outbox()
