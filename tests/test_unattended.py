@@ -398,6 +398,29 @@ class InterruptedSend(Base):
         self.assertEqual(self.peer.recv_exactly(100), b"b" * 20 + b"c" * 18)  # then the end
 
 
+    def test_ctrl_c_while_waiting_for_room_before_any_byte_leaves_a_working_connection(self):
+        # Nothing of the message went, so the connection stays - but the poller was left
+        # watching for room instead of data: every poll() woke at once, and "data
+        # waiting" was always true, so the idle timeout never fired again.
+        clock = FakeClock(record=False)
+        c = self.connect(idle_timeout_ms=1000, clock=clock)
+        write, wait = c._write, c._wait
+        c._write = lambda buf, off, n: None  # the socket is full
+
+        def interrupted(ms):
+            c._wait = wait
+            raise KeyboardInterrupt
+
+        c._wait = interrupted
+        raises(KeyboardInterrupt, c.send, b"x")
+        c._write = write
+        self.assertTrue(c.connected)
+        self.assertFalse(c._data_waiting())
+        clock.advance(1001)
+        c.poll(0)
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", "timeout")])
+
+
 class TlsWithoutAuthentication(Base):
     def test_a_context_that_verifies_nothing_is_refused(self):
         micropython_only("MicroPython's SSLContext defaults to CERT_NONE; CPython's to CERT_REQUIRED")

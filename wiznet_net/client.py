@@ -173,8 +173,11 @@ class ReconnectingTCPClient(Session):
                 if sent > was:
                     self._heard()  # the peer made room: alive, whatever the idle timeout says
         except BaseException:  # a failure has dropped s already; Ctrl-C has not
-            if sent and self._sock is s:
-                self._cut_short()
+            if self._sock is s:
+                if sent:
+                    self._cut_short()
+                else:  # the stream is whole: watch for data again, not for room
+                    self._poller.modify(s, select.POLLIN)
             raise
 
     def _wait_writable(self, s, deadline):
