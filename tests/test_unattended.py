@@ -421,6 +421,28 @@ class InterruptedSend(Base):
         self.assertEqual(self.handler.named("disconnect"), [("disconnect", "timeout")])
 
 
+class InterruptedRead(Base):
+    def test_ctrl_c_during_the_copy_for_on_data_is_not_a_full_heap(self):
+        # Whatever interrupted the copy made for on_data was taken for a MemoryError: a
+        # Ctrl-C there became a no_memory failure and a reconnect, and did not stop.
+        import wiznet_net.session as session
+
+        c = self.connect()
+        self.peer.send(b"hello")
+        time.sleep_ms(20)
+
+        def interrupted(data):
+            raise KeyboardInterrupt
+
+        session.bytes = interrupted  # found before the builtin by the read path
+        try:
+            raises(KeyboardInterrupt, c.poll, 100)
+        finally:
+            del session.bytes
+        self.assertFalse(c.connected)
+        self.assertEqual(c.stats["last_failure"], None)
+
+
 class TlsWithoutAuthentication(Base):
     def test_a_context_that_verifies_nothing_is_refused(self):
         micropython_only("MicroPython's SSLContext defaults to CERT_NONE; CPython's to CERT_REQUIRED")

@@ -334,9 +334,10 @@ class Session:
                         copying = False
                     result = on_data(self, data)
             except BaseException as e:
-                if copying:
+                if copying and isinstance(e, MemoryError):
                     # No room for the copy (a fragmented heap): not the handler's bug.
-                    # A retryable failure, like any MemoryError in the stack.
+                    # A retryable failure, like any MemoryError in the stack. (A Ctrl-C
+                    # landing there is not one: it goes on as from the handler.)
                     self._drop(Failure(NO_MEMORY, RECV, None, self._where, e))
                     return None
                 self._handler_raised(e)
