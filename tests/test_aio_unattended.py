@@ -5,7 +5,7 @@
 import socket
 import time
 
-from support import FRAGMENTED_HEAP, FakeClock, FaultPeer, Peer, Recorder, closed_port, raises, run_fresh
+from support import FRAGMENTED_HEAP, FakeClock, FaultPeer, Peer, Recorder, closed_port, open_fds, raises, run_fresh
 from test_aio import Base, until
 from wiznet_net import Backoff, Failure
 
@@ -384,6 +384,29 @@ class NoMemoryWhileConnecting(Base):
             aio.stream_writer = real
         self.assertEqual(len(calls), 2)
         self.assertEqual(self.handler.named("failed")[0][1], "no_memory")
+
+
+class CtrlC(Base):
+    def test_stop_after_ctrl_c_during_a_connect_closes_its_socket(self):
+        # Ctrl-C leaves asyncio.run() from the event loop's wait: the task that runs
+        # run() never resumes, so its own cleanup never runs. The documented answer,
+        # client.stop() after the KeyboardInterrupt, closed nothing while a connect was
+        # under way (a server down: most of the time): the socket stayed open.
+        c = self.make(closed_port(), Recorder())
+
+        async def never_connects(sock):
+            await asyncio.sleep_ms(60000)
+
+        c._finish_connect = never_connects
+
+        async def main():
+            asyncio.create_task(c.run())
+            await asyncio.sleep_ms(50)
+            raise KeyboardInterrupt  # as Ctrl-C would, outside the client's task
+
+        raises(KeyboardInterrupt, asyncio.run, main())
+        c.stop()
+        self.assertEqual(open_fds(), self.fds)
 
 
 class HandlerReentry(Base):

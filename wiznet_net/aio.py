@@ -116,6 +116,7 @@ class AsyncReconnectingTCPClient(Session):
         self._task = None
         self._check = select.poll()  # the outcome of a non-blocking connect
         self._readinto = self._write = None
+        self._connecting = None  # the socket of the connect under way, for stop()
 
     # -- the task ---------------------------------------------------------------------
 
@@ -153,6 +154,12 @@ class AsyncReconnectingTCPClient(Session):
             if task is not current:
                 # First take the task off the poller, then close the socket under it.
                 task.cancel()
+        s = self._connecting
+        if s is not None:
+            # After Ctrl-C the task of run() never resumes, so the connect it was making
+            # is closed here (closing twice, should it resume, does no harm).
+            self._connecting = None
+            s.close()
         Session.stop(self)
 
     # -- sending ----------------------------------------------------------------------
@@ -229,7 +236,7 @@ class AsyncReconnectingTCPClient(Session):
         try:
             ai = self._resolve()  # blocks for a name; an IP literal is parsed on the spot
             phase = CONNECT
-            s = socket.socket(ai[0], socket.SOCK_STREAM)
+            s = self._connecting = socket.socket(ai[0], socket.SOCK_STREAM)
             s.setblocking(False)
             try:
                 s.connect(ai[-1])
@@ -250,6 +257,8 @@ class AsyncReconnectingTCPClient(Session):
             if s is not None:
                 s.close()
             raise
+        finally:
+            self._connecting = None
         self._connected(s)
         await self._run_deferred()
         outbox = self.outbox
