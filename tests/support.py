@@ -322,15 +322,17 @@ srv.listen(1)
 def fragment():
     gc.collect()
     keep = [None] * (gc.mem_free() // 500 + 16)  # made first: a list that grew would leave holes
-    try:
-        for i in range(len(keep)):
-            keep[i] = bytearray(500)
-    except MemoryError:
-        pass
+    small = [None] * 4096  # for the gaps the 500-byte blocks leave: next to a freed block
+    for blocks, size in ((keep, 500), (small, 1)):  # one, they would make a hole of 1 KiB
+        try:
+            for i in range(len(blocks)):
+                blocks[i] = bytearray(size)
+        except MemoryError:
+            pass
     for i in range(0, len(keep), 2):
         keep[i] = None
     gc.collect()
-    return keep
+    return keep, small
 def poll_without_room(client):
     keep = fragment()
     try:
