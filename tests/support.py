@@ -301,6 +301,77 @@ def micropython_only(why):
         raise unittest.SkipTest("MicroPython only: " + why)
 
 
+# For run_fresh(): code that makes a loopback server (srv, port) and defines fragment(),
+# which fills the heap with 500-byte blocks and frees every other one - a heap with
+# plenty free but no contiguous 1 KiB (keep what it returns while it should last);
+# poll_without_room(client), one poll() on such a heap, saying whether a MemoryError
+# escaped it; deliver_without_room(client, data, seen), which connects the client, has
+# the peer send data and prints what that poll() did; QUEUED, messages to queue in an
+# Outbox(4096), and drained(client, box), what is left of them and what the peer got.
+FRAGMENTED_HEAP = """
+import gc, socket, time
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+for port in range(31000, 31100):
+    try:
+        srv.bind(socket.getaddrinfo("127.0.0.1", port)[0][-1])
+        break
+    except OSError:
+        pass
+srv.listen(1)
+def fragment():
+    gc.collect()
+    keep = [None] * (gc.mem_free() // 500 + 16)  # made first: a list that grew would leave holes
+    small = [None] * 4096  # for the gaps the 500-byte blocks leave: next to a freed block
+    for blocks, size in ((keep, 500), (small, 1)):  # one, they would make a hole of 1 KiB
+        try:
+            for i in range(len(blocks)):
+                blocks[i] = bytearray(size)
+        except MemoryError:
+            pass
+    for i in range(0, len(keep), 2):
+        keep[i] = None
+    gc.collect()
+    return keep, small
+def poll_without_room(client):
+    keep = fragment()
+    try:
+        client.poll(100)
+        result = "escaped: none"
+    except MemoryError:
+        result = "escaped: MemoryError"
+    keep = None
+    gc.collect()
+    return result
+def deliver_without_room(client, data, seen):
+    client.poll(0)
+    conn, _ = srv.accept()
+    conn.send(data)
+    time.sleep_ms(50)
+    result = poll_without_room(client)
+    f = client.stats["last_failure"]
+    print(result, "connected", client.connected, "seen", [getattr(x, "kind", x) for x in seen],
+          "kind", f and f.kind, "retryable", f and f.retryable)
+    conn.close()
+# into an Outbox(4096): the third drops the first and wraps round the end of the ring
+QUEUED = (b"a" * 1000, b"y" * 2000, b"z" * 2000, b"x" * 10)
+def drained(client, box):
+    conn, _ = srv.accept()
+    conn.settimeout(2)
+    got = b""
+    for _ in range(100):
+        try:
+            chunk = conn.recv(8192)
+        except OSError:  # nothing came
+            break
+        got += chunk
+        if not chunk or len(got) >= 4010:
+            break
+    conn.close()
+    return "queued %d dropped %d peer got %s" % (len(box), client.stats["dropped"], got == b"".join(QUEUED[1:]))
+"""
+
+
 def run_fresh(code, name):
     """Run `code` in a new MicroPython interpreter and return (exit status, output): for
     what one process has loaded already (memory, sys.modules). It runs in /tmp, outside

@@ -13,8 +13,19 @@ class Sequence(unittest.TestCase):
     def test_fractional_factor_stays_integer(self):
         b = Backoff(initial_ms=100, factor=1.5, max_ms=1000, jitter=0)
         got = [b.next_ms() for _ in range(8)]
-        self.assertEqual(got, [100, 150, 225, 337, 505, 757, 1000, 1000])
+        self.assertEqual(got, [100, 150, 225, 337, 506, 759, 1000, 1000])  # 100 * 1.5**n
         self.assertTrue(all(isinstance(d, int) for d in got))
+
+    def test_a_gentle_factor_still_grows(self):
+        # The ceiling was grown as int(ceiling * factor): with a factor below
+        # 1 + 1/ceiling that is the ceiling again, so Backoff(10, 1.05) retried every
+        # 10 ms forever. It follows initial_ms * factor**n, as documented.
+        for initial, factor in ((10, 1.05), (1, 1.5), (500, 1.001)):
+            b = Backoff(initial_ms=initial, factor=factor, max_ms=30000, jitter=0)
+            for n in range(200):
+                # within 1 ms: a product grown step by step may round apart from a power
+                d = b.next_ms()
+                self.assertTrue(abs(d - min(30000, int(initial * factor**n))) <= 1, (initial, factor, n, d))
 
     def test_rand_extremes_hit_both_ends_of_the_range(self):
         low = Backoff(initial_ms=100, max_ms=10000, rand=lambda: 0.0)

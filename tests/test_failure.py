@@ -129,6 +129,13 @@ class DnsAndOddExceptions(unittest.TestCase):
         f = classify(MemoryError(), "recv")
         self.assertEqual((f.kind, f.retryable), ("no_memory", True))
 
+    def test_memory_error_while_resolving_is_the_heap_not_dns(self):
+        # getaddrinfo() allocates its answer: with a full heap that is a MemoryError,
+        # which "could not resolve - check the name and the DNS server" would misread.
+        f = classify(MemoryError(), "dns", "example.com:80")
+        self.assertEqual((f.kind, f.retryable), ("no_memory", True))
+        self.assertIn("heap", f.hint)
+
     def test_programming_errors_are_not_retryable(self):
         f = classify(TypeError("bad"), "connect")
         self.assertEqual((f.kind, f.retryable), ("unknown", False))

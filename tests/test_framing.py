@@ -7,7 +7,7 @@ import gc
 import sys
 import unittest
 
-from support import FakeClock, Peer, SocketTestCase, poll_until, raises
+from support import FRAGMENTED_HEAP, FakeClock, Peer, SocketTestCase, poll_until, raises, run_fresh
 from wiznet_net import Backoff, Failure, ReconnectingTCPClient
 from wiznet_net.framing import LengthPrefixed, Lines
 from wiznet_net.outbox import Outbox
@@ -324,6 +324,34 @@ class WithOutbox(Base):
         c.poll(0)
         self.peer.accept()
         self.assertEqual(self.peer.recv_exactly(8), b"abc\nXYZ\n")
+
+
+class FragmentedHeap(unittest.TestCase):
+    def test_no_room_for_a_message_is_a_retryable_failure_not_a_handler_bug(self):
+        # The framers copy each message for on_message. With no room for the copy (a
+        # heap of 500-byte holes, a message of 1500 bytes), the MemoryError escaped
+        # poll() as the handler's bug: no on_disconnect, no failure recorded - what the
+        # client's own copy was fixed for (#11 item 8).
+        if sys.implementation.name != "micropython":
+            raise unittest.SkipTest("MicroPython only: -X heapsize and a fresh interpreter")
+        code = FRAGMENTED_HEAP + """
+from wiznet_net import Backoff, ReconnectingTCPClient
+from wiznet_net.framing import LengthPrefixed, Lines
+class H:
+    def on_message(self, client, message):
+        seen.append(len(message))
+    def on_disconnect(self, client, failure):
+        seen.append(failure)
+for framer, data in ((Lines, b"y" * 1500 + b"\\n"), (LengthPrefixed, b"\\x05\\xdc" + b"y" * 1500)):
+    seen = []
+    c = ReconnectingTCPClient("127.0.0.1", port, framer(H(), 2048), rxbuf=2048, backoff=Backoff(jitter=0))
+    deliver_without_room(c, data, seen)
+    c.stop()
+srv.close()
+"""
+        status, out = run_fresh(code, "fragmented_framing")
+        self.assertEqual(status, 0, out)
+        self.assertEqual(out.count("escaped: none connected False seen ['no_memory'] kind no_memory retryable True"), 2, out)
 
 
 class FakeClient:

@@ -5,6 +5,7 @@ import socket
 import time
 
 from support import (
+    FRAGMENTED_HEAP,
     TICKS_MASK,
     FakeClock,
     FaultPeer,
@@ -14,6 +15,7 @@ from support import (
     SocketTestCase,
     closed_port,
     micropython_only,
+    open_fds,
     poll_until,
     raises,
     run_fresh,
@@ -159,6 +161,38 @@ class PulledCable(Base):
         self.assertTrue(c.poll(0))  # at once
         self.peer.accept()
 
+    def test_max_attempts_holds_while_the_cable_is_out(self):
+        # run() with max_attempts used to wait for the cable forever: a link that is
+        # down counted no attempt. An attempt due then fails as no_link.
+        nic = Nic()
+        nic.up = False
+        clock = FakeClock()
+        c = self.make(closed_port(), nic=nic, max_attempts=2, clock=clock)
+        f = None
+        for _ in range(50):  # bounded: it raised after two attempts' time before
+            try:
+                c.poll(1000)
+            except Failure as e:
+                f = e
+                break
+        self.assertTrue(f is not None, "no Failure after 50 polls")
+        self.assertEqual((f.kind, f.phase), ("no_link", "link"))
+        self.assertTrue(c.stopped)
+        self.assertEqual(self.handler.named("failed"), [("failed", "no_link", 100), ("failed", "no_link", None)])
+        self.assertEqual(c.stats["connect_failures"], 2)
+
+    def test_with_max_attempts_the_link_back_is_still_tried_at_once(self):
+        nic = Nic()
+        nic.up = False
+        clock = FakeClock()
+        self.peer = Peer()
+        c = self.make(self.peer.port, nic=nic, max_attempts=3, clock=clock,
+                      backoff=Backoff(initial_ms=10000, max_ms=10000, jitter=0))
+        c.poll(0)  # the first attempt fails: no link; the next is due in 10 s
+        nic.up = True
+        self.assertTrue(c.poll(0))  # the cable is back: at once, not in 10 s
+        self.peer.accept()
+
     def test_poll_with_a_long_timeout_still_looks_at_the_link(self):
         # poll(5000) on a quiet connection returns within 250 ms to look at the link.
         nic = Nic()
@@ -185,12 +219,31 @@ class BadArguments(Base):
         self.assertEqual(self.peer.recv_exactly(2), b"ok")  # nothing before it
         self.assertEqual(c.stats["bytes_out"], 2)
 
+    def test_an_array_of_wider_items_is_refused_not_cut(self):
+        # len() of an array('H') counts items, the socket counts bytes: send() used to
+        # write 3 of its 6 bytes and say nothing (and the outbox refused it with a
+        # confusing ValueError).
+        from array import array
+
+        c = self.connect()
+        samples = array("H", [0x4142, 0x4344, 0x4546])
+        for args in ((samples,), (samples, 2)):
+            e = raises(TypeError, c.send, *args)
+            self.assertIn("bytes(data)", str(e))
+        c.send(array("B", b"ok"))  # one byte per item: sent as it is
+        self.assertEqual(self.peer.recv_exactly(2), b"ok")
+        self.assertEqual(c.stats["bytes_out"], 2)
+        self.assertTrue(c.connected)
+
     def test_nothing_is_queued_either(self):
         box = Outbox(64)
         c = self.make(closed_port(), outbox=box)
         raises(ValueError, c.send, b"xyz", -1)
         raises(ValueError, c.send, b"abc", 10)
         raises(TypeError, c.send, "text")
+        from array import array
+
+        raises(TypeError, c.send, array("i", [1, 2]))
         self.assertEqual(len(box), 0)
 
     def test_backoff_and_client_durations_a_board_can_count(self):
@@ -224,6 +277,23 @@ class PollForever(Base):
         _thread.start_new_thread(lambda: (time.sleep_ms(200), self.peer.send(b"late")), ())
         start = time.ticks_ms()
         self.assertTrue(c.poll(-1))
+        self.assertEqual(self.handler.data, b"late")
+        self.assertTrue(time.ticks_diff(time.ticks_ms(), start) >= 150)
+
+    def test_poll_minus_one_on_a_healthy_connection_without_timers_still_waits(self):
+        # Healthy, and no link watch, idle timeout or heartbeat: no timer runs, and
+        # poll(-1) used to return at once without reading - a busy loop that never
+        # delivered the data waiting.
+        import _thread
+
+        c = self.connect(backoff=Backoff(initial_ms=100, stable_ms=0))
+        c.poll(0)  # healthy from now on
+        _thread.start_new_thread(lambda: (time.sleep_ms(200), self.peer.send(b"late")), ())
+        start = time.ticks_ms()
+        for _ in range(3):  # one poll(-1) is enough; three bound the test on failure
+            c.poll(-1)
+            if self.handler.data:
+                break
         self.assertEqual(self.handler.data, b"late")
         self.assertTrue(time.ticks_diff(time.ticks_ms(), start) >= 150)
 
@@ -275,6 +345,104 @@ class CtrlC(Base):
         self.assertEqual(self.handler.named("disconnect"), [("disconnect", None)])
 
 
+class InterruptedSend(Base):
+    def test_ctrl_c_inside_a_send_cut_part_way_drops_the_connection(self):
+        # Part of the message is in the socket when Ctrl-C lands while send() waits for
+        # room. Kept open, the connection would carry the next send() as the rest of the
+        # cut message: the peer would read garbage. Dropped, the peer sees the cut.
+        clock = InterruptingClock(1 << 30)
+        c = self.connect(clock=clock)
+        c.socket.setsockopt(socket.SOL_SOCKET, SO_SNDBUF, 4096)
+        clock.n = 2  # the second read of the clock: inside send()'s wait for room
+        raises(KeyboardInterrupt, c.send, bytes(1 << 20))
+        sent = c.stats["bytes_out"]
+        self.assertTrue(0 < sent < 1 << 20, sent)
+        self.assertFalse(c.connected)
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", "closed")])
+        self.assertIn("interrupted part-way", c.stats["last_failure"].hint)
+        got = 0
+        for _ in range(1000):  # the peer reads what was sent, then the end of the stream
+            chunk = self.peer.conn.recv(65536)
+            if not chunk:
+                break
+            got += len(chunk)
+        self.assertEqual(got, sent)
+
+
+    def test_ctrl_c_between_the_two_parts_of_a_queued_message_drops_the_connection(self):
+        # A queued message that wraps round the end of the outbox's ring goes out in two
+        # writes; Ctrl-C after the first leaves the peer with part of it.
+        clock = InterruptingClock(1 << 30)
+        box = Outbox(64)
+
+        class Stall(Recorder):
+            def on_connect(self, client):
+                write = client._write
+                calls = []
+
+                def third_finds_no_room(buf, off, n):
+                    calls.append(n)
+                    return None if len(calls) == 3 else write(buf, off, n)
+
+                client._write = third_finds_no_room
+                clock.n = 2  # the second read of the clock: waiting for room
+
+        self.peer = Peer()
+        c = self.make(self.peer.port, handler=Stall(), outbox=box, clock=clock)
+        for message in (b"a" * 20, b"b" * 20, b"c" * 30):  # the third drops the first, wraps
+            c.send(message)
+        raises(KeyboardInterrupt, c.poll, 0)
+        self.assertFalse(c.connected)
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", "closed")])
+        self.peer.accept()
+        self.assertEqual(self.peer.recv_exactly(100), b"b" * 20 + b"c" * 18)  # then the end
+
+
+    def test_ctrl_c_while_waiting_for_room_before_any_byte_leaves_a_working_connection(self):
+        # Nothing of the message went, so the connection stays - but the poller was left
+        # watching for room instead of data: every poll() woke at once, and "data
+        # waiting" was always true, so the idle timeout never fired again.
+        clock = FakeClock(record=False)
+        c = self.connect(idle_timeout_ms=1000, clock=clock)
+        write, wait = c._write, c._wait
+        c._write = lambda buf, off, n: None  # the socket is full
+
+        def interrupted(ms):
+            c._wait = wait
+            raise KeyboardInterrupt
+
+        c._wait = interrupted
+        raises(KeyboardInterrupt, c.send, b"x")
+        c._write = write
+        self.assertTrue(c.connected)
+        self.assertFalse(c._data_waiting())
+        clock.advance(1001)
+        c.poll(0)
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", "timeout")])
+
+
+class InterruptedRead(Base):
+    def test_ctrl_c_during_the_copy_for_on_data_is_not_a_full_heap(self):
+        # Whatever interrupted the copy made for on_data was taken for a MemoryError: a
+        # Ctrl-C there became a no_memory failure and a reconnect, and did not stop.
+        import wiznet_net.session as session
+
+        c = self.connect()
+        self.peer.send(b"hello")
+        time.sleep_ms(20)
+
+        def interrupted(data):
+            raise KeyboardInterrupt
+
+        session.bytes = interrupted  # found before the builtin by the read path
+        try:
+            raises(KeyboardInterrupt, c.poll, 100)
+        finally:
+            del session.bytes
+        self.assertFalse(c.connected)
+        self.assertEqual(c.stats["last_failure"], None)
+
+
 class TlsWithoutAuthentication(Base):
     def test_a_context_that_verifies_nothing_is_refused(self):
         micropython_only("MicroPython's SSLContext defaults to CERT_NONE; CPython's to CERT_REQUIRED")
@@ -291,18 +459,8 @@ class FragmentedHeap(Base):
     def test_no_room_for_the_copy_is_a_retryable_failure_not_a_handler_bug(self):
         # A heap with 512-byte holes only: the 1 KiB copy for on_data cannot be made.
         micropython_only("-X heapsize and a fresh interpreter")
-        code = """
-import gc, socket
+        code = FRAGMENTED_HEAP + """
 from wiznet_net import Backoff, ReconnectingTCPClient
-srv = socket.socket()
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-for port in range(31000, 31100):
-    try:
-        srv.bind(socket.getaddrinfo("127.0.0.1", port)[0][-1])
-        break
-    except OSError:
-        pass
-srv.listen(1)
 seen = []
 class H:
     def on_data(self, client, data):
@@ -310,37 +468,70 @@ class H:
     def on_disconnect(self, client, failure):
         seen.append(failure)
 c = ReconnectingTCPClient("127.0.0.1", port, H(), rxbuf=1024, backoff=Backoff(jitter=0))
-c.poll(0)
-conn, _ = srv.accept()
-conn.send(bytes(1000))
-import time
-time.sleep_ms(50)
-gc.collect()
-keep = [None] * (gc.mem_free() // 500 + 16)  # made first: a list that grew would leave holes
-try:
-    for i in range(len(keep)):
-        keep[i] = bytearray(500)
-except MemoryError:
-    pass
-for i in range(0, len(keep), 2):
-    keep[i] = None
-gc.collect()
-try:
-    c.poll(100)
-    result = "escaped: none"
-except MemoryError:
-    result = "escaped: MemoryError"
-keep = None
-gc.collect()
-f = c.stats["last_failure"]
-print(result, "connected", c.connected, "seen", [getattr(x, "kind", x) for x in seen],
-      "kind", f and f.kind, "retryable", f and f.retryable)
-conn.close()
+deliver_without_room(c, bytes(1000), seen)
 srv.close()
 """
         status, out = run_fresh(code, "fragmented")
         self.assertEqual(status, 0, out)
         self.assertIn("escaped: none connected False seen ['no_memory'] kind no_memory retryable True", out)
+
+    def test_the_outbox_drains_without_a_copy_after_an_outage(self):
+        # Right after an outage the heap may have no room for a copy of a queued message:
+        # the flush used to pop() a 2000-byte copy, so the MemoryError escaped poll(),
+        # the message was gone (not sent, not counted) and the rest stayed queued behind
+        # newer sends. The flush sends from the outbox's own ring now.
+        micropython_only("-X heapsize and a fresh interpreter")
+        code = FRAGMENTED_HEAP + """
+from wiznet_net import Backoff, ReconnectingTCPClient
+from wiznet_net.outbox import Outbox
+box = Outbox(4096)
+c = ReconnectingTCPClient("127.0.0.1", port, object(), outbox=box, backoff=Backoff(jitter=0))
+for message in QUEUED:
+    c.send(message)
+result = poll_without_room(c)
+print(result, "connected", c.connected, drained(c, box))
+srv.close()
+"""
+        status, out = run_fresh(code, "fragmented_outbox")
+        self.assertEqual(status, 0, out)
+        self.assertIn("escaped: none connected True queued 0 dropped 1 peer got True", out)
+
+
+class NoRoomToRegister:
+    """The client's poller, with no memory for the first socket registered (the poller
+    grows its table on a register)."""
+
+    def __init__(self, poller):
+        self.poller = poller
+        self.failures = 1
+
+    def register(self, sock, events):
+        if self.failures:
+            self.failures -= 1
+            raise MemoryError
+        self.poller.register(sock, events)
+
+    def __getattr__(self, name):
+        return getattr(self.poller, name)
+
+
+class NoMemoryWhileConnecting(Base):
+    def test_no_room_to_watch_the_new_socket_closes_it_and_retries(self):
+        # The socket was registered with the poller after the attempt's try: the
+        # MemoryError escaped poll() and the connected socket was never closed.
+        self.peer = Peer()
+        c = self.make(self.peer.port, clock=FakeClock())
+        c._poller = NoRoomToRegister(c._poller)
+        fds = self.fds
+        self.assertFalse(c.poll(0))
+        self.assertEqual(c.stats["last_failure"].kind, "no_memory")
+        self.assertEqual(self.handler.named("failed"), [("failed", "no_memory", 100)])
+        self.peer.accept()
+        self.peer.close_conn()
+        self.assertEqual(open_fds(), fds + 1)  # the listener alone
+        self.assertTrue(c.poll(1000))  # the next attempt, after the backoff delay
+        self.peer.accept()
+
 
 class AsyncHandlerOnTheBlockingClient(Base):
     # The blocking client cannot run `async def` methods: their coroutines would be thrown
@@ -368,3 +559,22 @@ class AsyncHandlerOnTheBlockingClient(Base):
         e = raises(TypeError, c.poll, 0)
         self.assertIn("AsyncReconnectingTCPClient", str(e))
         self.assertFalse(c.connected)
+
+
+class HandlerReentry(Base):
+    def test_stop_inside_on_connecting_makes_no_attempt(self):
+        # stop() from on_connecting used to be ignored by the attempt under way: run()
+        # returned with a connected socket left open, on_connect called after the stop.
+        class Stopper(Recorder):
+            def on_connecting(self, client):
+                Recorder.on_connecting(self, client)
+                client.stop()
+
+        self.peer = Peer()
+        c = self.make(self.peer.port, handler=Stopper())
+        c.run()
+        self.assertFalse(c.connected)
+        self.assertEqual(c.socket, None)
+        self.assertEqual(c.stats["connects"], 0)
+        self.assertEqual(self.handler.events, [("connecting",)])
+

@@ -40,6 +40,8 @@ _NO_SOCKET = (
 )
 # lwIP's tcp_slowtmr gave up retransmitting on an open connection (errno 103)
 _ABORTED = "%s stopped answering and the stack gave up retransmitting - peer gone or the link is down"
+# closed in send with no errno: only Session._cut_short() makes that failure
+_CUT = "a send to %s was interrupted part-way (Ctrl-C or a cancelled task): the connection was closed"
 _HEAP = "the MicroPython heap is full or too fragmented - allocate buffers once, at start-up"
 _NO_TIME = "no time server answered from %s - UDP port 123 blocked, no route to it, or a wrong name"
 _CLOCK = " - and the board's clock says %d: set it first (wiznet_net.sync_time())"
@@ -50,6 +52,8 @@ def hint(kind, phase, where, errno=None):
         text = _HEAP if errno is None else _NO_SOCKET if errno == 24 else _HINTS[NO_MEMORY]
     elif kind == TIMEOUT and errno == 103 and phase in (RECV, SEND):
         text = _ABORTED
+    elif kind == CLOSED and phase == SEND and errno is None:
+        text = _CUT
     elif kind == TIMEOUT and phase == RECV:
         text = _IDLE
     elif kind == TIMEOUT and phase == NTP:

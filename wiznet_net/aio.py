@@ -92,6 +92,7 @@ class AsyncReconnectingTCPClient(Session):
         self._task = None
         self._check = select.poll()  # the outcome of a non-blocking connect
         self._readinto = self._write = None
+        self._connecting = None  # the socket of the connect under way, for stop()
 
     # -- the task ---------------------------------------------------------------------
 
@@ -129,6 +130,12 @@ class AsyncReconnectingTCPClient(Session):
             if task is not current:
                 # First take the task off the poller, then close the socket under it.
                 task.cancel()
+        s = self._connecting
+        if s is not None:
+            # After Ctrl-C the task of run() never resumes, so the connect it was making
+            # is closed here (closing twice, should it resume, does no harm).
+            self._connecting = None
+            s.close()
         Session.stop(self)
 
     # -- sending ----------------------------------------------------------------------
@@ -179,6 +186,10 @@ class AsyncReconnectingTCPClient(Session):
                 except asyncio.TimeoutError:
                     pass  # the deadline is checked above
                 waited = True
+        except BaseException:  # a failure has dropped s already; a cancel has not
+            if sent and self._sock is s:
+                self._cut_short()
+            raise
         finally:
             room.done()
 
@@ -194,12 +205,14 @@ class AsyncReconnectingTCPClient(Session):
     async def _attempt(self):
         self._call(self._on_connecting)
         await self._run_deferred()
+        if self.stopped:  # the handler called stop(): no attempt, no socket
+            return
         phase = DNS
         s = None
         try:
             ai = self._resolve()  # blocks for a name; an IP literal is parsed on the spot
             phase = CONNECT
-            s = socket.socket(ai[0], socket.SOCK_STREAM)
+            s = self._connecting = socket.socket(ai[0], socket.SOCK_STREAM)
             s.setblocking(False)
             try:
                 s.connect(ai[-1])
@@ -207,6 +220,10 @@ class AsyncReconnectingTCPClient(Session):
                 if errno_of(e) not in (_EINPROGRESS, _EAGAIN):
                     raise
             await self._finish_connect(s)
+            # Inside the try: each is an allocation, and a MemoryError must not leave
+            # the socket open.
+            self._write = stream_writer(s)
+            self._readinto = stream_reader(s)
         except Exception as e:
             if s is not None:
                 s.close()
@@ -216,8 +233,8 @@ class AsyncReconnectingTCPClient(Session):
             if s is not None:
                 s.close()
             raise
-        self._write = stream_writer(s)
-        self._readinto = stream_reader(s)
+        finally:
+            self._connecting = None
         self._connected(s)
         await self._run_deferred()
         outbox = self.outbox
@@ -228,11 +245,13 @@ class AsyncReconnectingTCPClient(Session):
         await lock.acquire()
         try:
             while outbox and self._sock is s:
-                data = outbox.pop()  # at most once, as in the blocking client
+                first, rest = self._queued()  # (a cancel here ends run(), and closes s)
                 try:
-                    await self._send_rest(s, data, 0, len(data))
+                    await self._send_rest(s, first, 0, len(first))
+                    if rest:
+                        await self._send_rest(s, rest, 0, len(rest))
                 except Failure:
-                    self._flush_failed(data)
+                    self._flush_failed(len(first) + (len(rest) if rest else 0))
         finally:
             lock.release()
 

@@ -35,7 +35,7 @@ class Backoff:
     def reset(self):
         """Start again from ``initial_ms`` (after a healthy connection)."""
         self.attempt = 0  # delays handed out since the last reset
-        self._ceiling = self.initial_ms
+        self._ceiling = self._grown = self.initial_ms
 
     @property
     def ceiling_ms(self):
@@ -54,8 +54,15 @@ class Backoff:
             self._first = None
         delay = ceiling - int(self.jitter * r * (ceiling - self.initial_ms))
         self.attempt += 1
-        # Grow the ceiling as an int so it never overflows into a float or a long int.
-        self._ceiling = min(self.max_ms, int(ceiling * self.factor))
+        # The ceiling is initial_ms * factor**n, kept unrounded: grown from the int it
+        # hands out, 10 ms * 1.05 would round back to 10 ms for ever. Capped before it
+        # can outgrow max_ms (an int factor keeps it an int).
+        grown = self._grown * self.factor
+        if grown < self.max_ms:
+            self._grown = grown
+            self._ceiling = int(grown)
+        else:
+            self._grown = self._ceiling = self.max_ms
         return delay
 
     def __repr__(self):

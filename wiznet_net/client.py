@@ -7,7 +7,7 @@ import socket
 
 from ._compat import const, stream_reader, stream_writer, ticks_add, ticks_diff
 from .failure import CONNECT, DNS, SEND, TIMEOUT, TLS, Failure, classify
-from .session import CHIP_STACK_IDLE_MS, Session, send_size
+from .session import _BYTES, CHIP_STACK_IDLE_MS, Session, send_size
 
 _ETIMEDOUT = const(110)
 _RUN_STEP_MS = const(1000)  # run() wakes at least this often to check its timers
@@ -115,13 +115,16 @@ class ReconnectingTCPClient(Session):
         up to ``connect_timeout_ms`` on top; a negative ``timeout_ms`` waits until there
         is something to do). Returns whether the client is connected."""
         if self._sock is not None:  # the hot path first: connected, data flowing
-            wait = self._timers(timeout_ms) if self._timed else timeout_ms
-            if wait >= 0:
-                for _ in self._wait(wait):
-                    result = _drain(self, _DRAIN if self._nonblocking else 1)
-                    if result is not None:
-                        self._returned(self._on_data_into or self._on_data, result)
-                    break
+            wait = timeout_ms  # negative: the poller waits for data, however long
+            if self._timed:
+                wait = self._timers(timeout_ms)
+                if wait < 0:  # the timers ended the connection
+                    return False
+            for _ in self._wait(wait):
+                result = _drain(self, _DRAIN if self._nonblocking else 1)
+                if result is not None:
+                    self._returned(self._on_data_into or self._on_data, result)
+                break
             return self._sock is not None
         if self.stopped:
             return False
@@ -145,9 +148,9 @@ class ReconnectingTCPClient(Session):
         Not connected: queued in the ``outbox`` if there is one, else a
         :class:`~wiznet_net.Failure` (an OSError) with errno ENOTCONN is raised. If the
         connection fails meanwhile, it is dropped, a reconnect scheduled and the failure
-        raised. A str, or an ``n`` outside 0..len(data), raises TypeError or ValueError
-        before any byte moves."""
-        if n is None and not isinstance(data, str):  # the common case, checked inline
+        raised. A str, an array of items wider than a byte, or an ``n`` outside
+        0..len(data), raises TypeError or ValueError before any byte moves."""
+        if n is None and isinstance(data, _BYTES):  # the common case, checked inline
             n = len(data)
         else:
             n = send_size(data, n)
@@ -162,12 +165,20 @@ class ReconnectingTCPClient(Session):
         # The socket took part of it: wait for room, up to send_timeout_ms in all.
         s = self._sock
         deadline = ticks_add(self._clock.ticks_ms(), self.send_timeout_ms)
-        while sent < total:
-            self._wait_writable(s, deadline)
-            was = sent
-            sent = _push(self, data, sent, total)
-            if sent > was:
-                self._heard()  # the peer made room: alive, whatever the idle timeout says
+        try:
+            while sent < total:
+                self._wait_writable(s, deadline)
+                was = sent
+                sent = _push(self, data, sent, total)
+                if sent > was:
+                    self._heard()  # the peer made room: alive, whatever the idle timeout says
+        except BaseException:  # a failure has dropped s already; Ctrl-C has not
+            if self._sock is s:
+                if sent:
+                    self._cut_short()
+                else:  # the stream is whole: watch for data again, not for room
+                    self._poller.modify(s, select.POLLIN)
+            raise
 
     def _wait_writable(self, s, deadline):
         left = ticks_diff(deadline, self._clock.ticks_ms())
@@ -187,17 +198,28 @@ class ReconnectingTCPClient(Session):
 
     def _flush_outbox(self):
         outbox = self.outbox
-        while outbox and self._sock is not None:
-            data = outbox.pop()  # at most once: a message cut by a failure is not resent
+        s = self._sock
+        while outbox and self._sock is s:
+            first, rest = self._queued()
+            n = len(first) + (len(rest) if rest else 0)
+            out = self.stats["bytes_out"]
             try:
-                self.send(data)
+                self.send(first)
+                if rest:
+                    self.send(rest)
             except Failure:
-                self._flush_failed(data)
+                self._flush_failed(n)
+            except BaseException:  # Ctrl-C between the two parts: the first went out
+                if self._sock is s and self.stats["bytes_out"] != out:
+                    self._cut_short()
+                raise
 
     # -- connecting -----------------------------------------------------------------
 
     def _attempt(self):
         self._call(self._on_connecting)
+        if self.stopped:  # the handler called stop(): no attempt, no socket
+            return
         phase = DNS
         s = None
         try:
@@ -216,6 +238,9 @@ class ReconnectingTCPClient(Session):
                         "with verify_mode = ssl.CERT_REQUIRED and the server's certificate." % self._where
                     )
             self._nonblock(s)
+            # Inside the try: the poller may grow its table here, and a MemoryError must
+            # not leave the socket open.
+            self._poller.register(s, select.POLLIN)
         except Exception as e:
             if s is not None:
                 s.close()
@@ -225,7 +250,6 @@ class ReconnectingTCPClient(Session):
             if s is not None:
                 s.close()
             raise
-        self._poller.register(s, select.POLLIN)
         self._connected(s)
         if self.outbox and self._sock is not None:
             self._flush_outbox()

@@ -117,9 +117,11 @@ def classify(exc, phase=CONNECT, where=None):
 
 
 def _kind(exc, phase, code):
+    if isinstance(exc, MemoryError):  # the heap, whatever the phase: a lookup allocates too
+        return NO_MEMORY
     if phase == DNS:
         return DNS
-    if isinstance(exc, MemoryError) or code in _NO_MEMORY:
+    if code in _NO_MEMORY:
         return NO_MEMORY
     if code == 100:  # ENETDOWN
         return NO_LINK

@@ -14,7 +14,7 @@
 # Sending: one framed message is one client.send() of one buffer, so an outbox queues,
 # drops and flushes it whole, and two sends can never interleave inside it.
 from ._compat import call_cold
-from .failure import PROTOCOL, RECV, Failure
+from .failure import NO_MEMORY, PROTOCOL, RECV, Failure
 
 _FORWARDED = ("on_connecting", "on_connect_failed", "on_heartbeat")
 
@@ -94,6 +94,13 @@ class _Framer:
         self._n = 0
         client.disconnect(Failure(PROTOCOL, RECV, None, hint=hint))
 
+    def _no_room(self, client):
+        # No room on the heap for a message's copy (a fragmented heap): the framer's
+        # MemoryError, not a bug of the handler's - a retryable failure and a reconnect,
+        # as for the client's own copy (session.py _drain). The message is lost.
+        self._n = 0
+        client.disconnect(Failure(NO_MEMORY, RECV))
+
 
 class Lines(_Framer):
     """Newline-delimited messages: ``handler.on_message(client, line)`` gets each line
@@ -156,12 +163,16 @@ class Lines(_Framer):
             if size > limit:
                 self._too_long(client)
                 break
-            if held:  # the line began in an earlier read
-                buf[held : held + j - i] = view[i:j]
-                message = bytes(self._view[:size])
-                self._n = 0
-            else:
-                message = bytes(view[i : i + size])
+            try:  # (no "as e": one block on the frame, not two)
+                if held:  # the line began in an earlier read
+                    buf[held : held + j - i] = view[i:j]
+                    message = bytes(self._view[:size])
+                    self._n = 0
+                else:
+                    message = bytes(view[i : i + size])
+            except MemoryError:
+                self._no_room(client)
+                break
             i = j + 1
             if not self._emit(client, message):
                 break
@@ -234,7 +245,12 @@ class LengthPrefixed(_Framer):
                 need = h + size
             if held == need:
                 self._n = 0
-                if not self._emit(client, bytes(self._view[h:need])):
+                try:  # (no "as e": one block on the frame, not two)
+                    message = bytes(self._view[h:need])
+                except MemoryError:
+                    self._no_room(client)
+                    break
+                if not self._emit(client, message):
                     break
             else:
                 self._n = held

@@ -97,13 +97,18 @@ class Outbox:
         if not self._count:
             raise IndexError("pop from an empty outbox")
         size = self.size
-        at = (self._head + _HEADER) % size
-        n = self._skip()
+        at, n = self._take()
         view = memoryview(self._ring)
         first = size - at
         if n <= first:
             return bytes(view[at : at + n])
         return bytes(view[at:size]) + bytes(view[: n - first])
+
+    def _take(self):
+        # Remove the oldest message; return where it lies in the ring (start, length): it
+        # continues at 0 past the end. The clients send it from there, with no copy.
+        at = (self._head + _HEADER) % self.size
+        return at, self._skip()
 
     def _skip(self):
         # Remove the oldest message without reading it; return its length.

@@ -28,12 +28,23 @@ def _since(now, then):
     return d if d >= 0 else _LONG_AGO
 
 
+# What send() takes without a second look: len() counts their bytes. (A memoryview of an
+# array of wider items would count items too; telling would cost an allocation per send.)
+_BYTES = (bytes, bytearray, memoryview)
+
+
 def send_size(data, n):
     """How many bytes of ``data`` a send(data, n) means; a TypeError or ValueError
     naming the argument before any byte moves."""
     if isinstance(data, str):
         raise TypeError("data: expected bytes, bytearray or memoryview, got str - encode it first")
     size = len(data)
+    if size and not isinstance(data, _BYTES):
+        # An array("H") has a len() of items but goes out as its bytes: refused, else
+        # a part of it would be written and the rest silently lost.
+        width = len(bytes(memoryview(data)[:1]))
+        if width != 1:
+            raise TypeError("data: items of %d bytes (an array?); send() counts bytes - pass bytes(data)" % width)
     if n is None:
         return size
     if not isinstance(n, int) or not 0 <= n <= size:
@@ -162,7 +173,8 @@ class Session:
 
     def _link_wait(self):
         """0 when the link is up (or not watched), else how long to wait before looking
-        again. Reports a missing link once; its return costs no backoff step."""
+        again. Reports a missing link once; its return costs no backoff step. With
+        max_attempts, each attempt due meanwhile counts as failed."""
         nic = self.nic
         if nic is None or nic.isconnected():
             if self._link_down:
@@ -170,7 +182,13 @@ class Session:
                 self._next_at = self._clock.ticks_ms()
                 self._delay = 0
             return 0
-        if not self._link_down:
+        if self.max_attempts and self._due_in() <= 0:
+            # Told how often to try, a client must not wait for the cable forever: an
+            # attempt due while the link is down fails for that (raised once used up).
+            # The link coming back is still tried at once (above).
+            self._link_down = True
+            self._attempt_failed(Failure(NO_LINK, LINK, None, self._where))
+        elif not self._link_down:
             self._link_down = True
             failure = Failure(NO_LINK, LINK, None, self._where)
             self.stats["last_failure"] = failure
@@ -316,9 +334,10 @@ class Session:
                         copying = False
                     result = on_data(self, data)
             except BaseException as e:
-                if copying:
+                if copying and isinstance(e, MemoryError):
                     # No room for the copy (a fragmented heap): not the handler's bug.
-                    # A retryable failure, like any MemoryError in the stack.
+                    # A retryable failure, like any MemoryError in the stack. (A Ctrl-C
+                    # landing there is not one: it goes on as from the handler.)
                     self._drop(Failure(NO_MEMORY, RECV, None, self._where, e))
                     return None
                 self._handler_raised(e)
@@ -379,16 +398,41 @@ class Session:
         self.stats["dropped"] += dropped
         self.stats["dropped_bytes"] += nbytes
 
-    def _flush_failed(self, data):
-        # A queued message cut by a failure while the outbox drains: not resent (at most
-        # once), and counted like any other drop.
+    def _queued(self):
+        """Take the oldest message out of the outbox; return it as one or two views of
+        the outbox's ring (the second when it wraps, else None). Sent from there, not
+        copied: right after an outage the heap may have no room for a copy. Nothing
+        overwrites that part of the ring meanwhile: messages are queued only while
+        disconnected, and a send that fails writes nothing after the drop."""
+        outbox = self.outbox
+        ring = memoryview(outbox._ring)
+        at, n = outbox._take()  # at most once: a message cut by a failure is not resent
+        end = at + n
+        if end <= len(ring):
+            return ring[at:end], None
+        return ring[at:], ring[: end - len(ring)]
+
+    def _flush_failed(self, n):
+        # A queued message of n bytes cut by a failure while the outbox drains: not resent
+        # (at most once), and counted like any other drop.
         self._own = None
         self.stats["dropped"] += 1
-        self.stats["dropped_bytes"] += len(data)
+        self.stats["dropped_bytes"] += n
 
     def _raise(self, failure):
         self._own = failure
         return failure
+
+    def _cut_short(self):
+        """A send stopped part-way by Ctrl-C or a cancelled task: the peer holds part of a
+        message, and whatever went next on this connection would be read as its rest. So
+        the connection ends here. Nothing a handler raises meanwhile replaces the
+        interrupt, which the caller re-raises. (Its hint: _hints.py, closed in send without
+        an errno.)"""
+        try:
+            self._drop(Failure(CLOSED, SEND, None, self._where))
+        except Exception:
+            pass
 
     # -- ending a connection --------------------------------------------------------------
 
