@@ -391,6 +391,7 @@ class BackoffRules(Base):
             poll_until(c, lambda: c.connected, steps=5, step_ms=100000)
             self.peer.accept()
         self.assertEqual(c.backoff.attempt, 3)
+        clock.advance(100)  # the connection has outlived one backoff floor (initial_ms)
         self.peer.send(b"x")
         poll_until(c, lambda: self.handler.data == b"x")
         self.assertEqual(c.backoff.attempt, 0)
@@ -398,6 +399,20 @@ class BackoffRules(Base):
         poll_until(c, lambda: not c.connected)
         self.assertEqual(self.handler.named("disconnect")[-1], ("disconnect", None))
         self.assertEqual(c.backoff.attempt, 1)  # the delay after it was the initial one
+
+    def test_a_banner_then_close_server_gets_growing_delays(self):
+        # Accepts, says "busy" and closes at once: data came, but the connection did not
+        # outlive one backoff floor, so it is not healthy and the delays keep growing.
+        clock = FakeClock()
+        c = self.connect(clock=clock, handler=Recorder())
+        for _ in range(4):
+            self.peer.send(b"busy\n")
+            self.peer.close_conn()
+            poll_until(c, lambda: not c.connected)
+            poll_until(c, lambda: c.connected, steps=5, step_ms=100000)
+            self.peer.accept()
+        self.assertEqual(c.backoff.attempt, 4)
+        self.assertEqual([d for d in clock.sleeps if d > 10], [100, 200, 400, 800])
 
     def test_stable_connection_resets_the_backoff(self):
         clock = FakeClock()

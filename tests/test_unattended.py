@@ -578,3 +578,33 @@ class HandlerReentry(Base):
         self.assertEqual(c.stats["connects"], 0)
         self.assertEqual(self.handler.events, [("connecting",)])
 
+
+
+class LongRunningCounters(Base):
+    def test_byte_counters_wrap_at_2_to_the_30_instead_of_growing_into_long_ints(self):
+        # On a board an int past 2**30 is a long: every addition would allocate, once per
+        # message, after the first GiB (about 30 hours at 10 kB/s). They wrap, as ticks do.
+        c = self.connect(handler=Recorder(echo=True))
+        c.stats["bytes_in"] = (1 << 30) - 3
+        c.stats["bytes_out"] = (1 << 30) - 1
+        self.peer.send(b"hello")
+        poll_until(c, lambda: self.handler.data == b"hello")
+        self.assertEqual(c.stats["bytes_in"], 2)
+        self.assertEqual(c.stats["bytes_out"], 17)  # "Client echo: hello" is 18 bytes
+        self.assertEqual(self.peer.recv_exactly(18), b"Client echo: hello")
+
+
+class PollNone(Base):
+    def test_poll_none_is_for_ever_as_in_micropython_s_poll(self):
+        import _thread
+
+        c = self.connect()
+        _thread.start_new_thread(lambda: (time.sleep_ms(100), self.peer.send(b"late")), ())
+        self.assertTrue(c.poll(None))
+        self.assertEqual(self.handler.data, b"late")
+        c.stop()
+        clock = FakeClock()
+        c = self.make(closed_port(), clock=clock)
+        c.poll(None)
+        c.poll(None)
+        self.assertEqual(clock.sleeps, [100])

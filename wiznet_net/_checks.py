@@ -155,3 +155,22 @@ def ntp_args(host, port, timeout_ms, tries):
     check_int("port", port, 1, 65535)
     check_ms("timeout_ms", timeout_ms, 1)
     check_int("tries", tries, 1, 100)
+
+
+def send_args(data, n):
+    """send(data, n) of anything but bytes, bytearray or memoryview, or with an n out of
+    range: the size it means, or a TypeError / ValueError naming the argument."""
+    if isinstance(data, str):
+        raise TypeError("data: expected bytes, bytearray or memoryview, got str - encode it first")
+    size = len(data)
+    if size and not isinstance(data, (bytes, bytearray, memoryview)):
+        # An array("H") has a len() of items but goes out as its bytes: refused, else a
+        # part of it would be written and the rest silently lost.
+        width = len(bytes(memoryview(data)[:1]))
+        if width != 1:
+            raise TypeError("data: items of %d bytes (an array?); send() counts bytes - pass bytes(data)" % width)
+    if n is None:
+        return size
+    if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= size:
+        raise ValueError("n: expected 0 <= n <= len(data) = %d, got %r" % (size, n))
+    return n

@@ -47,6 +47,22 @@ _NO_TIME = "no time server answered from %s - UDP port 123 blocked, no route to 
 _CLOCK = " - and the board's clock says %d: set it first (wiznet_net.sync_time())"
 
 
+def unauthenticated(where):
+    # printed once by a client given tls=True, when it first connects
+    return (
+        "wiznet_net: TLS to %s is encrypted but NOT authenticated (tls=True): anything between the "
+        "board and the server can pose as the server. Pass an SSLContext with verify_mode = "
+        "ssl.CERT_REQUIRED and the server's certificate." % where
+    )
+
+
+def coroutine_handler(fn):
+    return (
+        "handler: %r returned a coroutine (async def): ReconnectingTCPClient calls plain methods; "
+        "use wiznet_net.aio.AsyncReconnectingTCPClient" % (fn,)
+    )
+
+
 def hint(kind, phase, where, errno=None):
     if kind == NO_MEMORY:
         text = _HEAP if errno is None else _NO_SOCKET if errno == 24 else _HINTS[NO_MEMORY]

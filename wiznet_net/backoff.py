@@ -13,9 +13,10 @@ class Backoff:
     uniformly from the whole range, 0.0 always waits the ceiling. Delays never fall
     below ``initial_ms``, so even an unlucky draw is no tight loop.
 
-    ``stable_ms``: a connection that stays up this long (or delivers data) counts as
-    healthy and the client calls :meth:`reset`; one that drops sooner does not, so a
-    server that accepts and drops at once is retried with growing delays.
+    ``stable_ms``: a connection that stays up this long (or delivers data and lasts at
+    least ``initial_ms``) counts as healthy and the client calls :meth:`reset`; one that
+    drops sooner does not, so a server that accepts and drops at once (a banner first or
+    not) is retried with growing delays.
 
     ``rand``: a function returning a float in [0, 1); inject one to make tests
     deterministic.

@@ -5,7 +5,7 @@
 import select
 import socket
 
-from ._compat import const, stream_reader, stream_writer, ticks_add, ticks_diff
+from ._compat import call_cold, const, stream_reader, stream_writer, ticks_add, ticks_diff
 from .failure import CONNECT, DNS, SEND, TIMEOUT, TLS, Failure, classify
 from .session import _BYTES, CHIP_STACK_IDLE_MS, Session, send_size
 
@@ -114,6 +114,8 @@ class ReconnectingTCPClient(Session):
         """Do one step of work, waiting at most ``timeout_ms`` (a connect attempt may take
         up to ``connect_timeout_ms`` on top; a negative ``timeout_ms`` waits until there
         is something to do). Returns whether the client is connected."""
+        if timeout_ms is None:  # also MicroPython's poll's "for ever"
+            timeout_ms = -1
         if self._sock is not None:  # the hot path first: connected, data flowing
             wait = timeout_ms  # negative: the poller waits for data, however long
             if self._timed:
@@ -232,11 +234,7 @@ class ReconnectingTCPClient(Session):
                 s = wrap_tls(self.tls, s, self.server_hostname)
                 if self.tls is True and not self._warned:
                     self._warned = True
-                    print(
-                        "wiznet_net: TLS to %s is encrypted but NOT authenticated (tls=True): anything "
-                        "between the board and the server can pose as the server. Pass an SSLContext "
-                        "with verify_mode = ssl.CERT_REQUIRED and the server's certificate." % self._where
-                    )
+                    print(call_cold("_hints", "unauthenticated", self._where))
             self._nonblock(s)
             # Inside the try: the poller may grow its table here, and a MemoryError must
             # not leave the socket open.
@@ -306,12 +304,7 @@ class ReconnectingTCPClient(Session):
         # A plain method returns None (or a value nobody reads). A coroutine would never
         # run here: an async def handler needs the asyncio client.
         if hasattr(result, "send"):
-            self._handler_raised(
-                TypeError(
-                    "handler: %r returned a coroutine (async def): ReconnectingTCPClient calls plain "
-                    "methods; use wiznet_net.aio.AsyncReconnectingTCPClient" % (fn,)
-                )
-            )
+            self._handler_raised(TypeError(call_cold("_hints", "coroutine_handler", fn)))
 
     def _close(self):
         try:

@@ -19,6 +19,9 @@ CHIP_STACK_IDLE_MS = const(60000)
 # ticks_ms() wraps (every 2**30 ms on a board, 12.4 days): a time seen as in the past by
 # more than half that is taken as "long ago", whatever the wrap made of it.
 _LONG_AGO = const(1 << 29)
+# stats["bytes_in"] / ["bytes_out"] wrap at 2**30, as ticks do: past a board's small-int
+# range every addition would allocate a long int, once per message, for ever after.
+COUNT_MASK = const(0x3FFFFFFF)
 
 
 def _since(now, then):
@@ -35,21 +38,14 @@ _BYTES = (bytes, bytearray, memoryview)
 
 def send_size(data, n):
     """How many bytes of ``data`` a send(data, n) means; a TypeError or ValueError
-    naming the argument before any byte moves."""
-    if isinstance(data, str):
-        raise TypeError("data: expected bytes, bytearray or memoryview, got str - encode it first")
-    size = len(data)
-    if size and not isinstance(data, _BYTES):
-        # An array("H") has a len() of items but goes out as its bytes: refused, else
-        # a part of it would be written and the rest silently lost.
-        width = len(bytes(memoryview(data)[:1]))
-        if width != 1:
-            raise TypeError("data: items of %d bytes (an array?); send() counts bytes - pass bytes(data)" % width)
-    if n is None:
-        return size
-    if not isinstance(n, int) or not 0 <= n <= size:
-        raise ValueError("n: expected 0 <= n <= len(data) = %d, got %r" % (size, n))
-    return n
+    naming the argument before any byte moves (_checks.send_args says which)."""
+    if isinstance(data, _BYTES):
+        size = len(data)
+        if n is None:
+            return size
+        if isinstance(n, int) and 0 <= n <= size:
+            return n
+    return call_cold("_checks", "send_args", data, n)
 
 
 class Session:
@@ -139,6 +135,7 @@ class Session:
         # _heard_at: the last sign of life from the peer (data, or a send it made room for)
         self._up_at = self._heard_at = self._last_tx = self._link_at = 0
         self._healthy = False  # backoff already reset for this connection
+        self._got_data = False  # data arrived on this connection (see _timers)
         self._timed = True  # some timer runs while connected (see _timers)
         self._own = None  # a Failure this client raised from send(): not a handler bug
         self.stats = {
@@ -234,6 +231,7 @@ class Session:
         self._failures = 0
         self._up_at = self._heard_at = self._last_tx = self._link_at = now
         self._healthy = False
+        self._got_data = False
         self._timed = True
         self._own = None
         self.stats["connects"] += 1
@@ -248,8 +246,10 @@ class Session:
         now = self._clock.ticks_ms()
         if timeout_ms < 0:
             timeout_ms = _LONG_AGO
-        if not self._healthy and _since(now, self._up_at) >= self.backoff.stable_ms:
-            self._mark_healthy()
+        if not self._healthy:
+            age = _since(now, self._up_at)
+            if age >= self.backoff.stable_ms or self._got_data and age >= self.backoff.initial_ms:
+                self._mark_healthy()
         nic = self.nic
         if nic is not None:  # a pulled cable ends the connection within LINK_POLL_MS
             left = LINK_POLL_MS - _since(now, self._link_at)
@@ -316,9 +316,13 @@ class Session:
                 return None
             if self._idle_ms is not None:
                 self._heard_at = self._clock.ticks_ms()
-            stats["bytes_in"] += n
+            stats["bytes_in"] = (stats["bytes_in"] + n) & COUNT_MASK
             if not self._healthy:
-                self._mark_healthy()
+                # Data marks the connection healthy once it has outlived one backoff floor:
+                # a server that accepts, sends a banner and closes gets growing delays.
+                self._got_data = True
+                if _since(self._clock.ticks_ms(), self._up_at) >= self.backoff.initial_ms:
+                    self._mark_healthy()
             try:
                 if into is not None:  # zero-copy: the buffer itself
                     result = into(self, buf, n)
@@ -358,7 +362,7 @@ class Session:
             return sent
         if not k:  # the socket is full
             return sent
-        self.stats["bytes_out"] += k
+        self.stats["bytes_out"] = (self.stats["bytes_out"] + k) & COUNT_MASK
         if self.heartbeat_ms is not None:
             self._last_tx = self._clock.ticks_ms()
         return sent + k

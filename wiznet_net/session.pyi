@@ -7,6 +7,7 @@ from .outbox import Outbox
 
 LINK_POLL_MS: Final[int]
 CHIP_STACK_IDLE_MS: Final[int]
+COUNT_MASK: Final[int]
 
 def send_size(data: bytes | bytearray | memoryview, n: int | None) -> int: ...
 
