@@ -35,7 +35,8 @@ class ReconnectingTCPClient(Session):
     ) -> None: ...
     def run(self) -> None:
         """Connect and serve until stop()."""
-    def poll(self, timeout_ms: int = 0) -> bool:
-        """One step, waiting at most ``timeout_ms``; returns whether connected."""
+    def poll(self, timeout_ms: int | None = 0) -> bool:
+        """One step, waiting at most ``timeout_ms`` (negative or None: until there is
+        something to do); returns whether connected."""
     def send(self, data: bytes | bytearray | memoryview, n: int | None = None) -> None:
         """Send every byte of ``data`` (or its first ``n``)."""
