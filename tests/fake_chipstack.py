@@ -20,6 +20,9 @@ SOCKETS = 8  # W5500: _WIZCHIP_SOCK_NUM_
 TX_MAX = RX_MAX = 2048  # wiznet5k_init(): sn_size 2 KB per socket
 ESTABLISHED, CLOSE_WAIT, CLOSED = "established", "close_wait", "closed"
 # -SOCKERR_* as the driver passes them on as errno (wiznet5k_socket_*: *_errno = -ret)
+# (13 comes from connect(): Sn_IR_TIMEOUT before SOCK_CLOSED. On an open connection the
+# chip's retransmission timeout moves Sn_SR to SOCK_CLOSED - W5500 datasheet, Sn_IR - and
+# send() / recv() test Sn_SR first: a peer gone silent reads 7 there, as a reset does.)
 SOCKCLOSED, SOCKSTATUS, TIMEOUT, DATALEN = 4, 7, 13, 14
 _EAGAIN, _EINVAL, _EMFILE, _ENOTCONN, _ETIMEDOUT = 11, 22, 24, 107, 110
 _BLOCKS_MS = 2000  # a call that would block forever on the chip fails the test after this
@@ -41,6 +44,7 @@ class ChipStackSocket(io.IOBase):
         self.interrupt_connect = interrupt_connect
         self.closed_ = False
         self.hw = False
+        self.eof = False  # recv() gave b'' and closed the chip's socket
         ChipStackSocket.made.append(self)
 
     # -- before and after connect --------------------------------------------------------
@@ -111,9 +115,14 @@ class ChipStackSocket(io.IOBase):
     # -- reading -------------------------------------------------------------------------
 
     def recv(self, n):
-        # ioLibrary recv(), blocking mode: data -> up to n of it; CLOSE_WAIT with nothing
-        # left -> close, SOCKERR_SOCKSTATUS; any other state -> the same; ESTABLISHED with
-        # nothing -> waits for ever.
+        # ioLibrary recv() as lib/wiznet5k vendors it (andrewleech/wiznet_ioLibrary_Driver
+        # 0803fc51, blocking mode): data -> up to n of it; CLOSE_WAIT with nothing left and
+        # every byte sent acknowledged (Sn_TX_FSR == TxMAX) -> closes the chip socket and
+        # returns 0 (dpgeorge's "orderly shutdown" branch: recv() gives b''; the driver's
+        # socket_used bit stays until close()); any other state -> closes it,
+        # SOCKERR_SOCKSTATUS (7, the driver frees the socket); ESTABLISHED with nothing ->
+        # waits for ever. GUESS: loopback acknowledges at once, so TX_FSR is always full.
+        # Unreachable through the client: poll() never calls this socket readable then.
         deadline = time.ticks_add(time.ticks_ms(), _BLOCKS_MS)
         while True:
             self._pump()
@@ -121,6 +130,10 @@ class ChipStackSocket(io.IOBase):
                 data = bytes(self.rx[: min(n, RX_MAX)])
                 self.rx = self.rx[len(data) :]
                 return data
+            if self.state == CLOSE_WAIT:
+                self.state = CLOSED  # WIZCHIP close(sn): the chip's socket is gone
+                self.eof = True
+                return b""
             if self.state != ESTABLISHED:
                 self._free()
                 raise OSError(SOCKSTATUS)

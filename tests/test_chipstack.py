@@ -84,6 +84,25 @@ class ChipStack(Base):
         self.assertEqual((f.kind, f.phase, f.errno), ("reset", "send", 7))
         self.assertFalse(c.connected)
 
+    def test_recv_in_close_wait_is_an_orderly_end_not_errno_7(self):
+        # The vendored ioLibrary's recv() returns 0 in CLOSE_WAIT once nothing is left
+        # (and closes the chip's socket); poll() never leads the client there, but a read
+        # that got there would be the clean close it is, not a reset.
+        c = self.connect()
+        self.peer.close_conn()
+        s = c.socket
+        import time
+
+        for _ in range(200):  # the FIN reaches the chip
+            s._pump()
+            if s.state == "close_wait":
+                break
+            time.sleep_ms(5)
+        self.assertEqual(c._drain(1), None)  # one read, as after a poll() wake-up
+        self.assertFalse(c.connected)
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", None)])
+        self.assertEqual(ChipStackSocket.in_use, 0)
+
     def test_a_heartbeat_finds_the_closed_peer_without_an_idle_timeout(self):
         class Beat(Recorder):
             def on_heartbeat(self, client):

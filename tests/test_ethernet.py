@@ -4,7 +4,7 @@
 # (WIZNET6K, with machine.WIZNET_PIO_SPI on its W55RP20 and W6300 builds).
 import unittest
 
-from fake_board import BoardWithoutWiznet, FakeBoard
+from fake_board import CHIP_DEFAULTS, DHCP_TIMEOUT_TEXT, LEASE, BoardWithoutWiznet, FakeBoard
 from support import FakeClock, Quiet, raises
 from wiznet_net import Failure, nic
 from wiznet_net.ethernet import BOARDS, HostNIC, detect_board
@@ -158,12 +158,25 @@ class Addressing(unittest.TestCase):
         self.clock = FakeClock()
 
     def test_dhcp_that_answers_late(self):
+        # The server is up from 3 s; lwIP's next DISCOVER goes out at 6 s (0, 2, 6, 14 s).
         b = FakeBoard(self.clock, lease_after_ms=3000)
         drv, lines = bring_up(b, "W5500-EVB-Pico", timeout_ms=15000)
         self.assertTrue(drv.isconnected())
-        self.assertEqual(lines.count("Waiting for the network to connect..."), 3)
-        self.assertEqual(self.clock.sleeps, [100] * 30)
+        self.assertEqual(lines.count("Waiting for the network to connect..."), 6)
+        self.assertEqual(self.clock.sleeps, [100] * 60)
         self.assertIn("IP Address: ('10.0.0.2', '255.255.255.0', '10.0.0.1', '10.0.0.1')", lines)
+
+    def test_a_cable_plugged_in_during_the_wait_restarts_dhcp(self):
+        # lwIP's DHCP backs off while the cable is out: plugged at 8 s, its next DISCOVER
+        # would go at 14 s (board: lease 5.6 s after the plug). nic() restarts DHCP when
+        # the link appears (board: lease 50 ms after the plug), on every lwIP build.
+        for build in ("mainline/W5500_EVB_PICO", "mainline-1.22/W5500_EVB_PICO", "fork/W5500_EVB_PICO"):
+            clock = FakeClock()
+            b = FakeBoard(clock, build, link=False, plug_at_ms=8000)
+            t0 = clock.now
+            drv, _ = bring_up(b, "W5500-EVB-Pico", timeout_ms=15000)
+            self.assertEqual(drv.ifconfig()[0], "10.0.0.2", build)
+            self.assertTrue(clock.now - t0 <= 8100, (build, clock.now - t0))
 
     def test_dhcp_that_never_answers(self):
         b = FakeBoard(self.clock, lease_after_ms=None)
@@ -204,12 +217,38 @@ class Addressing(unittest.TestCase):
         self.assertEqual(b.dhcp_calls, 0)
         self.assertEqual(sum(self.clock.sleeps), 1000)
 
-    def test_lwip_before_1_23_keeps_dhcp_running_after_ifconfig_gives_up(self):
-        # No ipconfig(): ifconfig('dhcp') waits 10 s and raises, but lwIP's DHCP goes on.
+    def test_lwip_before_1_23_waits_for_the_dhcp_that_active_started(self):
+        # No ipconfig(): DHCP runs since active(True) (wiznet5k_lwip_init: dhcp_start), so
+        # nic() just waits; the blocking ifconfig('dhcp') would hold it 10 s whatever
+        # timeout_ms says. Server up from 12 s: lwIP's DISCOVER at 14 s gets the lease.
         b = FakeBoard(self.clock, "mainline-1.22/W5500_EVB_PICO", lease_after_ms=12000)
         drv, _ = bring_up(b, "W5500-EVB-Pico", timeout_ms=15000)
         self.assertEqual(drv.ifconfig()[0], "10.0.0.2")
-        self.assertEqual(b.dhcp_calls, 1)
+        self.assertEqual(b.dhcp_calls, 0)
+        self.assertEqual(sum(self.clock.sleeps), 14000)
+
+    def test_lwip_before_1_23_without_cable_fails_after_timeout_ms_not_10_s(self):
+        b = FakeBoard(self.clock, "mainline-1.22/W5500_EVB_PICO", link=False)
+        t0 = self.clock.now
+        f = raises(Failure, bring_up, b, "W5500-EVB-Pico", timeout_ms=3000)
+        self.assertEqual(f.kind, "no_link")
+        self.assertEqual(self.clock.now - t0, 3000)
+
+    def test_chip_stack_a_second_nic_takes_a_new_lease_not_the_kept_address(self):
+        # The driver writes back what it kept at each activation (wiznet5k_init): its
+        # defaults (192.168.0.18) after a failed try, or the previous lease. Such an
+        # address is no lease: nic() runs DHCP before it trusts any address.
+        b = FakeBoard(self.clock, "mainline/chip-stack", lease_after_ms=None)
+        raises(Failure, bring_up, b, "W5500-EVB-Pico", timeout_ms=1000)
+        calls = b.dhcp_calls
+        f = raises(Failure, bring_up, b, "W5500-EVB-Pico", timeout_ms=1000)
+        self.assertEqual(f.kind, "timeout")
+        self.assertEqual(b.dhcp_calls, calls + 1)
+        self.assertIs(b.nics[0], b.nics[1])  # make_new returns the driver's one object
+        b.lease_after_ms = 0
+        drv, _ = bring_up(b, "W5500-EVB-Pico")
+        self.assertEqual(drv.ifconfig()[0], "10.0.0.2")
+        self.assertEqual(b.dhcp_calls, calls + 2)  # a fresh lease, not 192.168.0.18
 
     def test_static(self):
         b = FakeBoard(self.clock)
@@ -298,3 +337,82 @@ class Host(unittest.TestCase):
         with Quiet():
             raises(ValueError, nic, "W9999")
             raises(ValueError, nic, "W5500-EVB-Pico", ip="1.2.3")
+
+
+class FakeFollowsTheBoard(unittest.TestCase):
+    # What fake_board.py claims and the emulated board (real W5500_EVB_PICO firmware)
+    # showed; a change to the fake that breaks one of these contradicts the board.
+    def test_mainline_lwip_driver_as_the_board_shows_it(self):
+        clock = FakeClock()
+        b = FakeBoard(clock, lease_after_ms=None)
+        with b:
+            import network
+
+            for args, kw, text in (
+                ((1, 2), {}, "function missing 1 required positional arguments"),
+                ((1, 2, 3, 4, 5), {}, "function expected at most 4 arguments, got 5"),
+                ((), {"spi": 1}, "function doesn't take keyword arguments"),
+            ):
+                self.assertEqual(str(raises(TypeError, network.WIZNET5K, *args, **kw)), text)
+            eth = network.WIZNET5K()
+            self.assertEqual((eth.active(), eth.isconnected(), eth.status()), (False, False, 0))
+            eth.active(True)
+            self.assertEqual((eth.isconnected(), eth.status(), eth.ifconfig()), (False, 2, ("0.0.0.0",) * 4))
+            self.assertEqual((eth.ipconfig("dhcp4"), eth.ipconfig("has_dhcp4")), (True, False))
+            raises(ValueError, eth.status, "x")
+            t0 = clock.now
+            self.assertEqual(str(raises(OSError, eth.ifconfig, "dhcp")), DHCP_TIMEOUT_TEXT)
+            self.assertTrue(10000 <= clock.now - t0 <= 10200)
+            b.lease_after_ms = 0
+            clock.advance(4000)  # the DISCOVER 14 s after the restart (board: lease 3.3 s after the server came)
+            self.assertTrue(eth.isconnected())
+            eth.ipconfig(dhcp4=True)  # renewed, kept
+            self.assertEqual(eth.ifconfig()[0], "10.0.0.2")
+            t0 = clock.now
+            self.assertIsNone(eth.ifconfig("dhcp"))
+            self.assertEqual(clock.now, t0)
+            b.link = False  # the lease stays, the link goes
+            self.assertEqual((eth.isconnected(), eth.status(), eth.ifconfig()[0]), (False, 0, "10.0.0.2"))
+            b.link = True
+            again = network.WIZNET5K()
+            self.assertIs(again, eth)
+            self.assertEqual((again.active(), again.status(), again.ifconfig()[0]), (False, 1, "10.0.0.2"))
+            b.lease_after_ms = None  # (the fake's lease comes at once, the board's in ms)
+            again.active(True)
+            self.assertEqual(again.ifconfig()[0], "0.0.0.0")
+
+    def test_chip_stack_driver_keeps_its_netinfo_across_activations(self):
+        b = FakeBoard(FakeClock(), "mainline/chip-stack")
+        with b:
+            import network
+
+            raises(TypeError, network.WIZNET5K)  # no board pins
+            e = raises(TypeError, network.WIZNET5K, 1, 2, 3, 4)
+            self.assertEqual(str(e), "function takes 3 positional arguments but 4 were given")
+            eth = network.WIZNET5K(1, 2, 3)
+            eth.active(True)
+            self.assertEqual(eth.ifconfig()[0], "0.0.0.0")  # zeros at power-on
+            self.assertTrue(eth.isconnected())  # link && active: no address needed
+            network.WIZNET5K(1, 2, 3).active(True)
+            self.assertEqual(eth.ifconfig(), CHIP_DEFAULTS)
+            self.assertEqual(eth.ifconfig("dhcp"), LEASE)
+            network.WIZNET5K(1, 2, 3).active(True)
+            self.assertEqual(eth.ifconfig()[0], "10.0.0.2")  # the old lease, written back
+
+    def test_wiznet_pio_spi_pins_are_keywords_and_all_needed(self):
+        for build, full in (
+            ("fork/W55RP20_EVB_PICO", {"sck": 1, "cs": 2, "mosi": 3, "miso": 4}),
+            ("fork/W6300_EVB_PICO", {"sck": 1, "cs": 2, "io0": 3, "io1": 4, "io2": 5, "io3": 6}),
+        ):
+            b = FakeBoard(FakeClock(), build)
+            with b:
+                import machine
+                import network
+
+                raises(TypeError, network.WIZNET6K)  # only PIO pins in the board file
+                part = dict(full)
+                del part["cs"]
+                self.assertIn("sck/cs", str(raises(ValueError, machine.WIZNET_PIO_SPI, 1000000, **part)))
+                raises(TypeError, machine.WIZNET_PIO_SPI, 1000000, sclk=1, **full)
+                spi = machine.WIZNET_PIO_SPI(1000000, **full)
+                network.WIZNET6K(spi, 2, 3, 4).active(True)

@@ -141,9 +141,11 @@ def nic(
     ``netmask``, ``gateway``, ``dns``), else DHCP. Waits up to ``timeout_ms`` for the
     link and an address (a DHCP lease is a non-zero address), printing progress as
     WIZnet's examples do, and raises a :class:`~wiznet_net.failure.Failure` (an OSError)
-    of kind ``"no_link"`` (no cable) or ``"timeout"`` (no lease) when it does not. On
-    chip-stack firmware (a ``WIZNET5K`` without lwIP) each DHCP try blocks inside the
-    driver for up to 12 s, so the wait can end that much after ``timeout_ms``.
+    of kind ``"no_link"`` (no cable) or ``"timeout"`` (no lease) when it does not. A
+    cable plugged in during the wait restarts DHCP at once. On chip-stack firmware (a
+    ``WIZNET5K`` without lwIP) each DHCP try blocks inside the driver for up to 12 s (on
+    lwIP firmware before v1.23 the restart blocks up to 10 s), so the wait can end that
+    much after ``timeout_ms``.
 
     Pins: ``sck``, ``mosi``, ``miso``, ``cs``, ``reset``, ``intn``, ``baudrate``
     (``io0``-``io3`` on W6300) override the board's map; ``intn=None`` leaves the
@@ -274,23 +276,27 @@ def _make_driver(key, chip, bus, defaults, pins, spi, driver5, driver6):
 def _bring_up(drv, static, timeout_ms, clock, verbose):
     """Configure the address and wait, bounded, for link and address."""
     start = clock.ticks_ms()
-    chip_dhcp = False  # the chip stack: DHCP only inside the blocking ifconfig('dhcp')
+    # chip: the chip stack, where DHCP runs only inside the blocking ifconfig('dhcp') and
+    # the chip may still hold an address from an earlier activation (the driver writes
+    # back what it kept: a previous lease, or its defaults 192.168.0.18 - network_wiznet5k.c
+    # wiznet5k_init): no address counts until a DHCP try has succeeded.
+    chip = leased = False
+    lwip_dhcp = False
     if static is not None:
         drv.ifconfig(static)
-    elif hasattr(drv, "ipconfig"):
-        drv.ipconfig(dhcp4=True)  # lwIP v1.23+: (re)starts DHCP and returns
     elif _lwip(drv):
-        # lwIP before v1.23: ifconfig('dhcp') waits up to 10 s and raises if no lease came,
-        # but DHCP goes on in the background (network_lwip.c), so our wait still counts.
-        try:
-            drv.ifconfig("dhcp")
-        except OSError:
-            pass
-    else:
-        chip_dhcp = True
+        # lwIP: DHCP started with active(True) (wiznet5k_lwip_init) and runs by itself;
+        # ipconfig (v1.23+) restarts it and returns. Before v1.23 there is only the
+        # blocking ifconfig('dhcp') (up to 10 s, whatever timeout_ms says): not needed.
+        lwip_dhcp = True
+        if hasattr(drv, "ipconfig"):
+            drv.ipconfig(dhcp4=True)
+    elif not isinstance(drv, HostNIC):
+        chip = True
+    link_was = _link_up(drv)
     shown = 0
     while True:
-        if _has_address(drv):
+        if (leased or not chip) and _has_address(drv):
             return
         waited = ticks_diff(clock.ticks_ms(), start)
         if waited >= timeout_ms:
@@ -298,20 +304,37 @@ def _bring_up(drv, static, timeout_ms, clock, verbose):
         if verbose and waited >= shown:
             print("Waiting for the network to connect...")
             shown = waited + 1000
-        if chip_dhcp and _link_up(drv) is not False:
+        link = _link_up(drv)
+        if chip and link is not False:
             # Nothing runs DHCP between calls on the chip stack: try again while time
             # remains (each try blocks up to 4 x 3 s and raises when no lease came).
             try:
                 drv.ifconfig("dhcp")
+                leased = True
             except OSError:
                 pass
-        else:
-            clock.sleep_ms(min(_STEP_MS, timeout_ms - waited))
+            continue
+        if lwip_dhcp and link and link_was is False:
+            # The cable just came in: lwIP's DHCP retries back off (DISCOVERs at 0, 2,
+            # 6, 14, 30 s...), so without a restart the lease waits for the next one.
+            _restart_dhcp(drv)
+        link_was = link
+        clock.sleep_ms(min(_STEP_MS, timeout_ms - waited))
+
+
+def _restart_dhcp(drv):
+    try:
+        if hasattr(drv, "ipconfig"):
+            drv.ipconfig(dhcp4=True)
+        else:  # before v1.23: restarts DHCP and waits for it, up to 10 s
+            drv.ifconfig("dhcp")
+    except OSError:
+        pass
 
 
 def _has_address(drv):
-    # isconnected() is link && active on the chip stack (no address check there): a
-    # lease is a non-zero address.
+    # isconnected() is link && active on the chip stack (no address check there): an
+    # address is a non-zero ifconfig()[0].
     return drv.isconnected() and drv.ifconfig()[0] != "0.0.0.0"
 
 
