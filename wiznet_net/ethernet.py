@@ -10,7 +10,9 @@ from .failure import LINK, NO_LINK, TIMEOUT, Failure
 # "pio": every W55RP20 board - its W5500 is wired inside the chip to pins only WIZnet's
 # PIO SPI drives (fork ports/rp2/boards/W55RP20_EVB_PICO/mpconfigboard.h). "qspi": W6300,
 # fork only (W6300_EVB_PICO/mpconfigboard.h). "intn": the chip's interrupt line; without it
-# lwIP reads received frames only on its 64 ms timer.
+# lwIP reads received frames only on its 64 ms timer. The PIO buses' 31.25 MHz is what
+# WIZnet's own helper passes (wiznet_init.py in WIZnet-ioNIC/WIZnet-EVB-Pico-micropython-
+# examples); the fork's board files name 20 MHz, but its WIZNET_PIO_SPI never reads that.
 _PINS = {
     "spi": {"baudrate": 20000000, "sck": 18, "mosi": 19, "miso": 16, "cs": 17, "reset": 20, "intn": 21},
     "pio": {"baudrate": 31250000, "sck": 21, "mosi": 23, "miso": 22, "cs": 20, "reset": 25, "intn": 24},
