@@ -604,12 +604,23 @@ def library_files(variant):
 
 
 def fs_image(variant):
-    """A littlefs image with the library (``py`` or ``mpy``) in /lib: made once per run
-    by booting a board with a blank filesystem (the firmware formats it), uploading over
+    """A littlefs image with the library (``py`` or ``mpy``) in /lib: made once per
+    version of the library's files by booting a board with a blank filesystem (the firmware formats it), uploading over
     the raw REPL and saving the flash region. Returns (path, seconds the upload took)."""
-    path = os.path.join(RUN_DIR, "fs-%s.img" % variant)
+    # Named after what is in it: an image made from other library files (an earlier
+    # checkout) is never reused.
+    import hashlib
+
+    digest = hashlib.sha256()
+    for local, remote in library_files(variant):
+        with open(local, "rb") as f:
+            digest.update(remote.encode() + b"\0" + f.read())
+    path = os.path.join(RUN_DIR, "fs-%s-%s.img" % (variant, digest.hexdigest()[:12]))
     if os.path.exists(path):
         return path, 0.0
+    for old in os.listdir(RUN_DIR) if os.path.isdir(RUN_DIR) else ():
+        if old.startswith("fs-%s" % variant) and old.endswith(".img"):
+            os.unlink(os.path.join(RUN_DIR, old))
     with Board(cable=False, name="mkfs-" + variant) as b:
         b.raw(timeout=30)
         t = time.monotonic()
