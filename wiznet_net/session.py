@@ -4,6 +4,7 @@
 # asyncio client (aio.py) are this plus their own sockets and waits.
 import socket
 
+from ._common import _BYTES, COUNT_MASK, LINK_POLL_MS, _since, send_size  # noqa: F401 (re-exported)
 from ._compat import call_cold, clock as _clock, const, ticks_add, ticks_diff
 from .backoff import Backoff
 from .failure import CLOSED, LINK, NO_LINK, NO_MEMORY, RECV, SEND, TIMEOUT, Failure, classify, errno_of
@@ -11,41 +12,11 @@ from .failure import CLOSED, LINK, NO_LINK, NO_MEMORY, RECV, SEND, TIMEOUT, Fail
 _EAGAIN = const(11)
 _ENOTCONN = const(107)
 _ETIMEDOUT = const(110)
-LINK_POLL_MS = const(250)  # how often a missing link is looked at again
 # On chip-stack firmware (WIZNET5K without lwIP) the driver's poll never reports a peer's
 # close or reset (network_wiznet5k.c wiznet5k_socket_ioctl: readable only with data
 # waiting), so a connection with neither idle timeout nor heartbeat gets this idle timeout.
 CHIP_STACK_IDLE_MS = const(60000)
-# ticks_ms() wraps (every 2**30 ms on a board, 12.4 days): a time seen as in the past by
-# more than half that is taken as "long ago", whatever the wrap made of it.
-_LONG_AGO = const(1 << 29)
-# stats["bytes_in"] / ["bytes_out"] wrap at 2**30, as ticks do: past a board's small-int
-# range every addition would allocate a long int, once per message, for ever after.
-COUNT_MASK = const(0x3FFFFFFF)
-
-
-def _since(now, then):
-    """ms from ``then`` to ``now``; ``then`` lies in the past, so a negative difference
-    means the clock wrapped past it (not polled for more than half the ticks period)."""
-    d = ticks_diff(now, then)
-    return d if d >= 0 else _LONG_AGO
-
-
-# What send() takes without a second look: len() counts their bytes. (A memoryview of an
-# array of wider items would count items too; telling would cost an allocation per send.)
-_BYTES = (bytes, bytearray, memoryview)
-
-
-def send_size(data, n):
-    """How many bytes of ``data`` a send(data, n) means; a TypeError or ValueError
-    naming the argument before any byte moves (_checks.send_args says which)."""
-    if isinstance(data, _BYTES):
-        size = len(data)
-        if n is None:
-            return size
-        if isinstance(n, int) and 0 <= n <= size:
-            return n
-    return call_cold("_checks", "send_args", data, n)
+_LONG_AGO = const(1 << 29)  # "no bound" for _timers (see _common._since)
 
 
 class Session:
