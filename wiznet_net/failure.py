@@ -12,6 +12,8 @@ SEND = "send"
 LINK = "link"  # bringing the interface up, or waiting for the cable
 TLS = "tls"  # the TLS handshake after connecting
 NTP = "ntp"  # asking a time server (ntp.sync_time)
+ACCEPT = "accept"  # a server taking a connection off its listening socket
+HANDLER = "handler"  # a server's handler raised: the bug ended its connection
 
 # Kinds
 REFUSED = "refused"
@@ -52,11 +54,16 @@ class Failure(OSError):
     ``kind``: ``"refused" | "reset" | "timeout" | "unreachable" | "dns" | "no_link" |
     "closed" | "no_memory" | "unknown"``, and ``"tls"`` (certificate or handshake
     refused) or ``"protocol"`` (the peer broke the framing).
-    ``phase``: ``"dns" | "connect" | "tls" | "recv" | "send" | "link" | "ntp"``.
+    ``phase``: ``"dns" | "connect" | "tls" | "recv" | "send" | "link" | "ntp"``, and for
+    a server ``"accept"`` or ``"handler"`` (the handler raised on that connection).
     ``errno``: the raw code, or None where the error had none.
     ``retryable``: whether trying again can help. ``hint``: one sentence to act on.
     ``cause``: the original exception, or None.
     """
+
+    # True on a failure a server's send() raised after it had dropped the connection
+    # itself: reaching the server again from a handler, it is no bug (serving.py).
+    _own = False
 
     def __init__(self, kind, phase, errno=None, where=None, cause=None, hint=None):
         if errno is None:
@@ -110,8 +117,10 @@ def classify(exc, phase=CONNECT, where=None):
     """
     if isinstance(exc, Failure):
         return exc
-    if phase not in (DNS, CONNECT, TLS, RECV, SEND, LINK, NTP):
-        raise ValueError("phase: expected 'dns', 'connect', 'tls', 'recv', 'send', 'link' or 'ntp', got %r" % (phase,))
+    if phase not in (DNS, CONNECT, TLS, RECV, SEND, LINK, NTP, ACCEPT):
+        raise ValueError(
+            "phase: expected 'dns', 'connect', 'tls', 'recv', 'send', 'link', 'ntp' or 'accept', got %r" % (phase,)
+        )
     code = errno_of(exc)
     return Failure(_kind(exc, phase, code), phase, code, where, exc)
 
@@ -125,6 +134,10 @@ def _kind(exc, phase, code):
         return NO_MEMORY
     if code == 100:  # ENETDOWN
         return NO_LINK
+    if phase == ACCEPT and code == 103:
+        # ECONNABORTED from accept() (the unix port): the peer reset the connection while
+        # it waited in the backlog. (lwIP drops such a connection from its queue unseen.)
+        return RESET
     if phase == CONNECT:
         if code in _REFUSED_CONNECT:
             # 104 means refused only on lwIP (its answer to a RST for the SYN); the unix

@@ -1,0 +1,525 @@
+# Everything a TCP server decides without waiting: the socket budget (serve a new
+# connection or turn it away), each connection's idle timer, the link watch, what a
+# failure was, what the handler hears and when, the counters. The blocking server
+# (server.py) and the asyncio one (aioserver.py) are this plus their own waits, as the
+# two clients are session.py plus theirs.
+#
+# The budget: every rp2 WIZnet firmware runs TCP on lwIP, whose connections come from a
+# pool of MEMP_NUM_TCP_PCB = 5 (lwIP's default: ports/rp2/lwip_inc/lwipopts.h and
+# extmod/lwip-include/lwipopts_common.h do not set it); listening sockets come from a
+# pool of their own (MEMP_NUM_TCP_PCB_LISTEN). So by default 4 clients are served and one
+# slot stays free for an outgoing connection (a ReconnectingTCPClient, sync_time() is
+# UDP). A connection past max_clients is accepted and closed at once, and counted.
+import select
+import socket
+
+from ._common import _BYTES, COUNT_MASK, LINK_POLL_MS, _since, send_size
+from ._compat import call_cold, clock as _clock, const, poller, stream_reader, stream_writer
+from .failure import (
+    ACCEPT,
+    CLOSED,
+    HANDLER,
+    LINK,
+    NO_LINK,
+    NO_MEMORY,
+    RECV,
+    RESET,
+    SEND,
+    TIMEOUT,
+    UNKNOWN,
+    Failure,
+    classify,
+    errno_of,
+)
+
+_EAGAIN = const(11)
+_ENOTCONN = const(107)
+_ETIMEDOUT = const(110)
+_LONG_AGO = const(1 << 29)  # "no bound" (see _common._since)
+_ACCEPTS = const(4)  # connections taken off the listener per wake-up: a storm waits its turn
+# After accept() failed for want of memory or descriptors, the listener is not watched for
+# this long: the connection waiting there would wake every poll() at once, for ever.
+ACCEPT_PAUSE_MS = const(100)
+
+
+def _peer(addr):
+    """(address, port) from what accept() returned: lwIP (a board) and CPython give that
+    tuple, the unix port a raw sockaddr."""
+    if isinstance(addr, tuple):
+        return addr[0], addr[1]
+    port = addr[2] << 8 | addr[3]
+    if addr[0] == 10 and len(addr) >= 24:  # AF_INET6 (Linux)
+        return ":".join("%x" % (addr[i] << 8 | addr[i + 1]) for i in range(8, 24, 2)), port
+    return "%d.%d.%d.%d" % (addr[4], addr[5], addr[6], addr[7]), port
+
+
+class Connection:
+    """One client of a :class:`~wiznet_net.TCPServer`, handed to every handler method.
+
+    ``send(data, n=None)`` (as a client's: every byte, or the first ``n``; waits up to the
+    server's ``send_timeout_ms`` for room, then drops this connection and raises),
+    ``close()`` (ends it: ``on_disconnect(conn, None)``), ``disconnect(failure)`` (ends it
+    with a failure, as a protocol check does), ``peer`` (address, port), ``state`` (None
+    until the handler sets it: what it keeps per connection), ``connected``, ``stopped``
+    (True once the server's side closed it: ``close()`` or the server's ``stop()``),
+    ``socket`` (None once closed), ``server``. The framers of :mod:`wiznet_net.framing`
+    work on it as on a client.
+    """
+
+    def __init__(self, server, sock, peer, buf):
+        self.server = server
+        self._sock = self.socket = sock
+        self.peer = peer
+        self.state = None
+        self.connected = True
+        self.stopped = False
+        self._where = "%s:%d" % peer
+        self._read = stream_reader(sock)
+        self._write = stream_writer(sock)
+        # The receive buffer (the server's, or this connection's own with asyncio), a view
+        # of it, and the view of its first n bytes for the last n seen (see Session._drain).
+        self._buf = buf
+        self._view = self._part = memoryview(buf)
+        self._heard_at = server._clock.ticks_ms()  # the last sign of life (idle timer)
+        self._slot = -1
+        # Handlers call conn.send() for every message: found among the instance's own
+        # attributes, not after a miss there (see the note in client.py).
+        self.send = self.send
+
+    def send(self, data, n=None):
+        """Send every byte of ``data`` (or its first ``n``). On a closed connection a
+        :class:`~wiznet_net.Failure` with errno ENOTCONN is raised; if the connection fails
+        or the peer takes nothing for ``send_timeout_ms``, it is dropped
+        (``on_disconnect``) and the failure raised. TypeError / ValueError for a ``str`` or
+        a bad ``n``, before any byte moves."""
+        if n is None and isinstance(data, _BYTES):  # the common case, checked inline
+            n = len(data)
+        else:
+            n = send_size(data, n)
+        if self._sock is None:
+            raise Failure(CLOSED, SEND, _ENOTCONN, self._where)
+        sent = _push(self, data, 0, n)
+        if sent < n:
+            self.server._send_rest(self, data, sent, n)
+
+    def close(self):
+        """Close this connection from the server's side: ``on_disconnect(conn, None)``."""
+        if self._sock is not None:
+            self.stopped = True
+            self.server._drop(self, None)
+
+    def disconnect(self, failure=None):
+        """End this connection with ``failure`` (a :class:`~wiznet_net.Failure`, e.g. from a
+        protocol check), reported to ``on_disconnect`` and kept in ``stats["last_failure"]``."""
+        return self.server._drop(self, failure)
+
+
+def _push(conn, data, sent, total):
+    """Write as much of data[sent:total] as the socket takes now, without waiting; the new
+    count sent. A failure drops the connection and is raised (marked as the server's own:
+    reaching _handler_raised from any handler, it is no bug)."""
+    if sent >= total:
+        return sent
+    try:
+        k = conn._write(data, sent, total - sent)
+    except OSError as e:
+        if errno_of(e) != _EAGAIN:
+            server = conn.server
+            raise server._raise(server._drop(conn, classify(e, SEND, conn._where)))
+        return sent
+    if not k:  # the socket is full
+        return sent
+    stats = conn.server.stats
+    stats["bytes_out"] = (stats["bytes_out"] + k) & COUNT_MASK
+    return sent + k
+
+
+class Serving:
+    """The part of a TCP server that is the same for every transport. See
+    :class:`~wiznet_net.TCPServer` for the arguments."""
+
+    _Connection = Connection  # what a transport hands its handler
+
+    def __init__(
+        self,
+        port,
+        handler,
+        bind="0.0.0.0",
+        max_clients=4,
+        idle_timeout_ms=30000,
+        send_timeout_ms=2000,
+        nic=None,
+        backlog=2,
+        rxbuf=1024,
+        clock=None,
+    ):
+        hooks = call_cold(
+            "_checks",
+            "server_args",
+            port,
+            handler,
+            bind,
+            max_clients,
+            idle_timeout_ms,
+            send_timeout_ms,
+            nic,
+            backlog,
+            rxbuf,
+        )
+        self._on_connect, self._on_data, self._on_data_into, self._on_disconnect = hooks
+        self.port = port
+        self.handler = handler
+        self.bind = bind
+        self.max_clients = max_clients
+        self.idle_timeout_ms = idle_timeout_ms
+        self.send_timeout_ms = send_timeout_ms
+        self.nic = nic
+        self.backlog = backlog
+        self.rxbuf = rxbuf
+        self._clock = clock or _clock
+        # One entry per connection the budget allows, allocated once: a connection takes
+        # the first free one (and, with asyncio, that slot's own receive buffer).
+        self._slots = [None] * max_clients
+        self.clients = 0  # slots in use
+        self.stopped = False
+        self._listener = None
+        self._paused = False  # the listener rests after a failed accept (ACCEPT_PAUSE_MS)
+        self._paused_at = 0
+        self._link_down = False
+        self._link_at = self._clock.ticks_ms()
+        self._check = None  # a poller for one socket at a time, made when first needed
+        self.stats = {
+            "connects": 0,  # connections served (on_connect called)
+            "rejected": 0,  # past max_clients: accepted and closed at once
+            "accept_failures": 0,  # accept() itself failed (no memory, a reset in the backlog)
+            "disconnects": 0,
+            "bytes_in": 0,
+            "bytes_out": 0,
+            "last_failure": None,
+        }
+
+    # -- the listening socket ----------------------------------------------------------
+
+    def _listen(self):
+        s = socket.socket()
+        try:
+            try:
+                s.setblocking(False)
+            except OSError as e:
+                # modsocket.c: no NIC is bound before bind() - a WIZNET5K without lwIP
+                if errno_of(e) == _ENOTCONN:
+                    raise RuntimeError(call_cold("_checks", "chip_stack_server", type(self).__name__))
+                raise
+            try:  # a restarted program must not wait for its old connections' TIME_WAIT
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            except (OSError, AttributeError):
+                pass
+            s.bind(socket.getaddrinfo(self.bind, self.port)[0][-1])
+            s.listen(self.backlog)
+            self._watch(s)
+        except BaseException:
+            s.close()
+            raise
+        self._listener = s
+        self._paused = False
+
+    def _unlisten(self):
+        s = self._listener
+        if s is not None:
+            self._listener = None
+            self._unwatch(s)
+            s.close()
+
+    def start(self):
+        """Undo :meth:`stop`: listen again (``run()`` calls this)."""
+        self.stopped = False
+        if self._listener is None:
+            self._listen()
+
+    def stop(self):
+        """Close every connection (``on_disconnect(conn, None)`` for each) and the
+        listening socket; callable from a handler. :meth:`start` or ``run()`` listen again."""
+        self.stopped = True
+        first = None
+        try:
+            self._unlisten()
+            # One connection after the other, each told at once (its on_disconnect may
+            # still send to those not yet closed); an exception in one on_disconnect
+            # leaves none of the others open, and is raised once all are closed.
+            for c in self._slots:
+                if c is not None and c._sock is not None:
+                    c.stopped = True
+                    self._shut(c, None)
+                    try:
+                        self._notify(c, None)
+                    except BaseException as e:
+                        if first is None:
+                            first = e
+        finally:  # an interrupt in the middle: the rest closed all the same, untold
+            for c in self._slots:
+                if c is not None and c._sock is not None:
+                    c.stopped = True
+                    self._shut(c, None)
+        if first is not None:
+            raise first
+
+    def _stop_quietly(self):
+        # Ctrl-C or a handler's exception leaving run(): nothing may stay open, and what
+        # propagates is that exception, not one an on_disconnect raises meanwhile.
+        try:
+            self.stop()
+        except Exception:
+            pass
+
+    # -- decisions over time --------------------------------------------------------------
+
+    def _timers(self, timeout_ms):
+        """Run what is due - the link watch, idle drops, the end of the listener's rest -
+        and return how long the transport may wait: at most ``timeout_ms``; with a negative
+        ``timeout_ms`` as long as no timer needs it (-1: no bound at all)."""
+        now = self._clock.ticks_ms()
+        wait = timeout_ms if timeout_ms >= 0 else _LONG_AGO
+        nic = self.nic
+        if nic is not None:  # a pulled cable ends every connection within LINK_POLL_MS
+            left = LINK_POLL_MS - _since(now, self._link_at)
+            if left <= 0:
+                self._link_at = now
+                self._link(nic.isconnected())
+                left = LINK_POLL_MS
+            if left < wait:
+                wait = left
+        if self._paused:
+            left = ACCEPT_PAUSE_MS - _since(now, self._paused_at)
+            if left <= 0:
+                self._paused = False
+                if self._listener is not None:
+                    self._watch(self._listener)
+            elif left < wait:
+                wait = left
+        idle = self.idle_timeout_ms
+        if idle is not None and self.clients:
+            for c in self._slots:  # a fixed list: closing one while here changes no index
+                if c is None or c._sock is None or self.stopped:
+                    continue
+                left = idle - _since(now, c._heard_at)
+                if left <= 0:
+                    if self._data_waiting(c):  # unread data is life: it is read next
+                        c._heard_at = now
+                        left = idle
+                    else:
+                        self._drop(c, Failure(TIMEOUT, RECV, _ETIMEDOUT, c._where))
+                        continue
+                if left < wait:
+                    wait = left
+        if self.stopped:
+            return 0
+        if wait == _LONG_AGO and timeout_ms < 0:
+            return -1
+        return wait
+
+    def _link(self, up):
+        if up:
+            self._link_down = False
+            return
+        if self._link_down:  # reported once
+            return
+        self._link_down = True
+        self.stats["last_failure"] = Failure(NO_LINK, LINK)
+        # Peers that cannot hear us any more: their slots would stay taken until the idle
+        # timeout, while they reconnect once the cable is back.
+        for c in self._slots:
+            if c is not None and c._sock is not None and not self.stopped:
+                self._drop(c, Failure(NO_LINK, LINK, None, c._where))
+
+    def _data_waiting(self, conn):
+        check = self._check
+        if check is None:
+            check = self._check = poller()
+        s = conn._sock
+        check.register(s, select.POLLIN)
+        ready = False
+        for _ in check.ipoll(0):  # readable, or hung up: either way the read decides
+            ready = True
+        check.unregister(s)
+        return ready
+
+    # -- accepting ------------------------------------------------------------------------
+
+    def _accept_ready(self):
+        """Take up to _ACCEPTS connections off the listener (it said it has some)."""
+        listener = self._listener
+        for _ in range(_ACCEPTS):
+            if self.stopped or listener is not self._listener:
+                return
+            try:
+                s, addr = listener.accept()
+            except OSError as e:
+                if errno_of(e) == _EAGAIN or not self._accept_failed(e):
+                    return
+                continue
+            except MemoryError as e:  # no room for the socket object on the heap
+                self._accept_failed(e)
+                return
+            self._take(s, addr)
+
+    def _accept_failed(self, e):
+        """Count a failed accept(); whether to go on accepting now."""
+        failure = classify(e, ACCEPT, "%s:%d" % (self.bind, self.port))
+        self.stats["accept_failures"] += 1
+        self.stats["last_failure"] = failure
+        if failure.kind == RESET:  # one peer gave up in the backlog: the next may be fine
+            return True
+        self._paused = True
+        self._paused_at = self._clock.ticks_ms()
+        if self._listener is not None:
+            self._unwatch(self._listener)
+        return False
+
+    def _take(self, s, addr):
+        if self.clients >= self.max_clients:
+            # Past the budget: the peer sees its connection close at once, and the slot
+            # its stack took is free again (closing leaves it in TIME_WAIT, which lwIP
+            # reuses first when it runs out: tcp_alloc() -> tcp_kill_timewait()).
+            s.close()
+            self.stats["rejected"] += 1
+            return
+        slot = self._slots.index(None)
+        try:
+            s.setblocking(False)
+            conn = self._Connection(self, s, _peer(addr), self._buffer(slot))
+            self._adopt(conn)  # inside the try: a MemoryError here must not leave s open
+        except Exception as e:
+            s.close()
+            self._accept_failed(e)
+            return
+        except BaseException:
+            s.close()
+            raise
+        conn._slot = slot
+        self._slots[slot] = conn
+        self.clients += 1
+        self.stats["connects"] += 1
+        self._call(self._on_connect, conn)
+
+    # -- the path every message takes ------------------------------------------------------
+    # As in session.py: the read must tell EAGAIN from a reset, so it takes one heap frame
+    # ("except ... as e"); everything between the read and the handler is written out
+    # here, with no call of the library's own.
+
+    def _drain(self, conn, reads):
+        """Read into the connection's buffer and hand each read to the handler: up to
+        ``reads`` reads while they fill it. Returns what the handler returned last (a
+        coroutine, for the asyncio server: it reads once)."""
+        buf = conn._buf
+        read = conn._read
+        into = self._on_data_into
+        on_data = self._on_data
+        stats = self.stats
+        result = None
+        copying = False
+        while reads:
+            reads -= 1
+            try:
+                n = read(buf)
+            except OSError as e:
+                if errno_of(e) != _EAGAIN:
+                    self._drop(conn, classify(e, RECV, conn._where))
+                return None
+            if not n:  # None: woken, but nothing to read after all; 0: the peer closed
+                if n == 0:
+                    self._drop(conn, None)
+                return None
+            if self.idle_timeout_ms is not None:
+                conn._heard_at = self._clock.ticks_ms()
+            stats["bytes_in"] = (stats["bytes_in"] + n) & COUNT_MASK
+            try:
+                if into is not None:  # zero-copy: the buffer itself
+                    result = into(conn, buf, n)
+                elif on_data is not None:
+                    data = conn._part
+                    if len(data) != n:
+                        data = conn._part = conn._view[:n]
+                    copying = True  # a MemoryError now is ours, not the handler's
+                    data = bytes(data)
+                    copying = False
+                    result = on_data(conn, data)
+            except BaseException as e:
+                if copying and isinstance(e, MemoryError):
+                    # No room for the copy (a fragmented heap): a retryable failure of
+                    # this connection, not a bug of the handler's.
+                    self._drop(conn, Failure(NO_MEMORY, RECV, None, conn._where, e))
+                    return None
+                self._handler_raised(conn, e)
+            if n < len(buf) or conn._sock is None or self.stopped:
+                break
+        return result
+
+    # -- ending a connection ----------------------------------------------------------------
+
+    def _drop(self, conn, failure):
+        """End ``conn`` (if still open): close its socket, count, tell the handler.
+        Returns ``failure``."""
+        if conn._sock is not None:
+            self._shut(conn, failure)
+            self._notify(conn, failure)
+        return failure
+
+    def _shut(self, conn, failure):
+        # The socket closed and counted; no handler code runs here.
+        s = conn._sock
+        conn._sock = conn.socket = None
+        conn.connected = False
+        self._close(conn, s)
+        self._free(conn)
+        self.stats["disconnects"] += 1
+        if failure is not None:
+            self.stats["last_failure"] = failure
+
+    def _free(self, conn):
+        slot = conn._slot
+        if slot >= 0 and self._slots[slot] is conn:  # (after a restart it may be another's)
+            self._slots[slot] = None
+            self.clients -= 1
+
+    def _notify(self, conn, failure):
+        self._call(self._on_disconnect, conn, failure)
+
+    def _raise(self, failure):
+        failure._own = True
+        return failure
+
+    def _cut_short(self, conn):
+        """A send stopped part-way by Ctrl-C or a cancelled task: the peer holds part of a
+        message, and whatever went next would be read as its rest - so the connection ends
+        here. What a handler raises meanwhile does not replace the interrupt."""
+        try:
+            self._drop(conn, Failure(CLOSED, SEND, None, conn._where))
+        except Exception:
+            pass
+
+    # -- handlers -----------------------------------------------------------------------------
+
+    def _call(self, fn, conn, *args):
+        if fn is None:
+            return None
+        try:
+            return fn(conn, *args)
+        except BaseException as e:
+            self._handler_raised(conn, e)
+
+    def _handler_raised(self, conn, e):
+        """A handler raised ``e`` on ``conn``: close that connection (its on_disconnect
+        hears a failure of phase "handler" whose cause is ``e``), then raise ``e`` - bugs
+        stay visible, no socket leaks, the other connections and the listener go on. A
+        failure one of the server's own send()s raised after dropping its connection is
+        not a bug: it ends here."""
+        if isinstance(e, Failure) and e._own:
+            return
+        if conn._sock is not None:
+            failure = Failure(UNKNOWN, HANDLER, None, conn._where, e)
+            self._shut(conn, failure)
+            try:
+                self._notify(conn, failure)
+            except Exception:  # what propagates is the first exception
+                pass
+        raise e
