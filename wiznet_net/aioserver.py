@@ -129,7 +129,7 @@ class AsyncTCPServer(Serving):
                     await self._await(conn, result)
         except asyncio.CancelledError:  # dropped (idle, stop) while it waited
             pass
-        except BaseException as e:  # a handler's: run() raises it
+        except Exception as e:  # a handler's: run() raises it (Ctrl-C goes straight out)
             self._failed(e)
         finally:
             conn._task = None
@@ -149,7 +149,7 @@ class AsyncTCPServer(Serving):
             await coro
         except asyncio.CancelledError:
             pass
-        except BaseException as e:
+        except Exception as e:
             self._failed(e)
 
     def _failed(self, e):
@@ -171,7 +171,14 @@ class AsyncTCPServer(Serving):
         """Close every connection and the listener and end :meth:`run`; callable from a
         handler, from any other task, or after Ctrl-C."""
         self._cancel(self._task)
-        Serving.stop(self)
+        try:
+            Serving.stop(self)
+        finally:
+            # Every socket is closed: the slots are free now, not when the cancelled tasks
+            # next run - after Ctrl-C the event loop may never run them again.
+            for c in self._slots:
+                if c is not None:
+                    Serving._free(self, c)
 
     # -- sending --------------------------------------------------------------------------
 
