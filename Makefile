@@ -1,5 +1,6 @@
 # From a fresh clone, two commands do everything (the first run sets up .venv and build/):
 #   make demo   - the echo example end to end on the MicroPython unix port
+#   make demo-server - the loopback server example end to end (the board serves PC clients)
 #   make test   - the whole suite under MicroPython; last line "N passed, N failed"
 # More: make mpy | test-mpy | footprint | dist | docs | ci (all that CI runs)
 #   make board-test - the library on the real MicroPython firmware of an emulated
@@ -21,7 +22,7 @@ MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
 # The tests that exercise the library itself (the .mpy build runs these too).
 CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio unattended ntp footprint server
 
-.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins run deploy typecheck \
+.PHONY: demo demo-server test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins run deploy typecheck \
 	board-sim board-model-test board-test board-bench
 
 env: $(MICROPYTHON_DEP) $(UNITTEST)
@@ -54,6 +55,9 @@ $(UNITTEST): tools/fetch_unittest.py
 
 demo: env
 	$(PYTHON) tools/demo.py --check
+
+demo-server: env
+	$(PYTHON) tools/loopback_demo.py --check
 
 test: env
 	$(MICROPYTHON) tests/run.py $(TESTS)

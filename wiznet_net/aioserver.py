@@ -133,7 +133,7 @@ class AsyncTCPServer(Serving):
             self._failed(e)
         finally:
             conn._task = None
-            if conn._sock is not None:  # (never expected: a task ends with its socket)
+            if conn.connected:  # (never expected: a task ends with its socket)
                 self._shut(conn, None)
             Serving._free(self, conn)  # now the slot and its buffer are free
 

@@ -104,7 +104,7 @@ class Connection:
 
     def close(self):
         """Close this connection from the server's side: ``on_disconnect(conn, None)``."""
-        if self._sock is not None:
+        if self.connected:
             self.stopped = True
             self.server._drop(self, None)
 
@@ -247,7 +247,7 @@ class Serving:
             # still send to those not yet closed); an exception in one on_disconnect
             # leaves none of the others open, and is raised once all are closed.
             for c in self._slots:
-                if c is not None and c._sock is not None:
+                if c is not None and c.connected:
                     c.stopped = True
                     self._shut(c, None)
                     try:
@@ -257,7 +257,7 @@ class Serving:
                             first = e
         finally:  # an interrupt in the middle: the rest closed all the same, untold
             for c in self._slots:
-                if c is not None and c._sock is not None:
+                if c is not None and (c.connected or c._sock is not None):
                     c.stopped = True
                     self._shut(c, None)
         if first is not None:
@@ -299,7 +299,7 @@ class Serving:
         idle = self.idle_timeout_ms
         if idle is not None and self.clients:
             for c in self._slots:  # a fixed list: closing one while here changes no index
-                if c is None or c._sock is None or self.stopped:
+                if c is None or not c.connected or self.stopped:
                     continue
                 left = idle - _since(now, c._heard_at)
                 if left <= 0:
@@ -328,7 +328,7 @@ class Serving:
         # Peers that cannot hear us any more: their slots would stay taken until the idle
         # timeout, while they reconnect once the cable is back.
         for c in self._slots:
-            if c is not None and c._sock is not None and not self.stopped:
+            if c is not None and c.connected and not self.stopped:
                 self._drop(c, Failure(NO_LINK, LINK, None, c._where))
 
     def _data_waiting(self, conn):
@@ -459,21 +459,25 @@ class Serving:
     def _drop(self, conn, failure):
         """End ``conn`` (if still open): close its socket, count, tell the handler.
         Returns ``failure``."""
-        if conn._sock is not None:
+        if conn.connected:
             self._shut(conn, failure)
             self._notify(conn, failure)
         return failure
 
     def _shut(self, conn, failure):
-        # The socket closed and counted; no handler code runs here.
+        # The socket closed and counted; no handler code runs here. The socket is closed
+        # first: a Ctrl-C landing in here leaves nothing open, and whatever it cut short
+        # stop() completes (connected is what tells an open connection).
         s = conn._sock
-        conn._sock = conn.socket = None
-        conn.connected = False
-        self._close(conn, s)
+        if s is not None:
+            self._close(conn, s)
+            conn._sock = conn.socket = None
+        if conn.connected:
+            conn.connected = False
+            self.stats["disconnects"] += 1
+            if failure is not None:
+                self.stats["last_failure"] = failure
         self._free(conn)
-        self.stats["disconnects"] += 1
-        if failure is not None:
-            self.stats["last_failure"] = failure
 
     def _free(self, conn):
         slot = conn._slot
@@ -515,7 +519,7 @@ class Serving:
         not a bug: it ends here."""
         if isinstance(e, Failure) and e._own:
             return
-        if conn._sock is not None:
+        if conn.connected:
             failure = Failure(UNKNOWN, HANDLER, None, conn._where, e)
             self._shut(conn, failure)
             try:
