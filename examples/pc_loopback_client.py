@@ -98,6 +98,10 @@ def storm(host, port, n=100, timeout=10, hold=None, log=print):
                     data = b""
                 state[s] = "served" if data == probe else "rejected"
                 sel.unregister(s)
+                if state[s] == "rejected":
+                    # Closed at once, as a client should: left open, the board's side of
+                    # it would wait in FIN_WAIT_2 and hold one of its few TCP slots.
+                    s.close()
     result = {"served": [], "rejected": [], "unanswered": []}
     for i, s in enumerate(socks):
         v = state[s]
@@ -107,7 +111,10 @@ def storm(host, port, n=100, timeout=10, hold=None, log=print):
         for s in socks:
             s.close()
     else:
-        hold.extend(socks)
+        hold.extend(s for s in socks if state[s] == "served")
+        for s in socks:
+            if state[s] != "served":
+                s.close()
     log("storm of %d connects: %d served, %d rejected at once, %d unanswered" % (
         n, len(result["served"]), len(result["rejected"]), len(result["unanswered"])))
     return result
