@@ -133,12 +133,16 @@ class Serving(Base):
 
     def test_sends_from_two_tasks_to_one_connection_go_out_whole(self):
         self.make(AsyncLog(echo=False), send_timeout_ms=5000)
-        blob_a = b"a" * 300000
-        blob_b = b"b" * 300000
+        size = 65536
+        blob_a = b"a" * size
+        blob_b = b"b" * size
 
         async def scenario():
             s = await self.served()
             conn = self.handler.conns[0]
+            # small socket buffers: each send must wait for room, several times
+            conn.socket.setsockopt(socket.SOL_SOCKET, 7, 4096)  # SO_SNDBUF (Linux)
+            s.setsockopt(socket.SOL_SOCKET, 8, 4096)  # SO_RCVBUF
             t1 = asyncio.create_task(conn.send(blob_a))
             t2 = asyncio.create_task(conn.send(blob_b))
             got = changes = 0
@@ -151,12 +155,12 @@ class Serving(Base):
                         changes += 1
                     changes += part.count(b"ab") + part.count(b"ba")
                     last = part[-1]
-                if got >= 600000:
+                if got >= 2 * size:
                     break
                 await asyncio.sleep_ms(2)
             await t1
             await t2
-            self.assertEqual((got, changes), (600000, 1))  # one run of each: never interleaved
+            self.assertEqual((got, changes), (2 * size, 1))  # one run of each: never interleaved
 
         self.run_async(scenario)
 
