@@ -360,6 +360,28 @@ class Handlers(Base):
         self.assertEqual(self.server.clients, 0)
         raises(OSError, self.clients.dial)
 
+    def test_on_connects_coroutine_never_runs_after_its_on_disconnect(self):
+        ran = []
+
+        class CloseAtOnce(Log):
+            def on_connect(self, conn):
+                Log.on_connect(self, conn)
+                conn.close()
+                return self.later()
+
+            async def later(self):
+                ran.append("on_connect's coroutine")
+
+        self.make(CloseAtOnce())
+
+        async def scenario():
+            s = self.clients.dial()
+            self.assertTrue(await closed(s))
+            await asyncio.sleep_ms(20)
+
+        self.run_async(scenario)
+        self.assertEqual((ran, self.server.clients), ([], 0))
+
     def test_a_coroutine_on_disconnect_runs(self):
         seen = []
 

@@ -313,6 +313,21 @@ class Hostage(Base):
         f = self.server.stats["last_failure"]
         self.assertEqual((f.kind, f.phase), ("protocol", "recv"))
 
+    def test_a_client_that_only_reads_a_stream_keeps_its_connection(self):
+        # Traffic either way is life: the server streams, the client only reads.
+        self.make(handler=Log(echo=False), idle_timeout_ms=1000)
+        s = self.served()
+        conn = self.handler.conns[0]
+        for i in range(5):
+            self.clock.advance(600)
+            conn.send(b"tick %d;" % i)
+            self.server.poll(0)
+        self.assertEqual(self.server.clients, 1)
+        self.assertEqual(self.read(s, 35), b"".join(b"tick %d;" % i for i in range(5)))
+        self.clock.advance(1000)  # then silence both ways: dropped
+        self.server.poll(0)
+        self.assertEqual(self.server.clients, 0)
+
     def test_data_waiting_unread_counts_as_life(self):
         # The main loop was busy longer than the idle timeout while the peer talked: the
         # data waiting is read, the connection kept.
@@ -552,6 +567,119 @@ class Handlers(Base):
         self.assertEqual(self.server.clients, 1)
         sender.send(b"again")
         self.assertEqual(self.read(sender, 7), b"relayed")
+
+
+class Adversary(Base):
+    # What a hostile peer, a careless handler or an unlucky Ctrl-C does.
+    def test_a_peer_reset_while_a_handler_relays_to_it(self):
+        # Whichever the server sees first - the reset, or the other client's data whose
+        # handler sends to the reset one - no exception escapes, the relay goes on.
+        class Relay(Log):
+            def on_data(self, conn, data):
+                Log.on_data(self, conn, data)
+                for c in list(self.conns):
+                    if c is not conn:
+                        c.send(data)
+
+        for _ in range(5):
+            self.make(Relay(echo=False))
+            a, b = self.served(2)
+            reset(b)
+            self.clients.socks.remove(b)
+            a.send(b"to b")
+            self.pump(lambda: self.server.stats["disconnects"] == 1)
+            self.assertIn(self.handler.last_failure.kind, ("reset", "closed"))
+            self.assertEqual(self.server.clients, 1)
+            self.clients.close()
+            self.server.stop()
+
+    def test_a_flooding_client_does_not_starve_the_others(self):
+        class Quiet(Log):
+            def on_data(self, conn, data):
+                if conn.state is None or not conn.state.startswith(b"F"):
+                    conn.send(data)
+                conn.state = data[:1]
+
+        self.make(Quiet(), clock=None)
+        flooder, other = self.served(2)
+        flooder.setblocking(False)
+        chunk = b"F" * 65536
+        for _ in range(20):
+            try:
+                flooder.send(chunk)
+            except OSError:
+                break
+        other.send(b"ping")
+        t = time.ticks_ms()
+        self.assertEqual(self.read(other, 4), b"ping")
+        self.assertTrue(time.ticks_diff(time.ticks_ms(), t) < 1000)
+
+    def test_a_ctrl_c_inside_a_close_leaves_nothing_open(self):
+        class Interrupted(TCPServer):
+            armed = False
+
+            def _close(self, conn, s):
+                TCPServer._close(self, conn, s)
+                if self.armed:
+                    self.armed = False
+                    raise KeyboardInterrupt  # after the socket closed, before the rest
+
+        self.handler = Log()
+        self.server = Interrupted(self.listen_on(), self.handler, bind="127.0.0.1", clock=self.clock)
+        a, b = self.served(2)
+        a.close()
+        self.server.armed = True
+        raises(KeyboardInterrupt, self.pump, lambda: False)
+        self.server.stop()
+        self.assertEqual(self.server.clients, 0)
+        self.assertEqual(self.server.stats["disconnects"], 2)
+        self.assertEqual(len(self.handler.named("disconnect")), 2)  # each told once
+        self.assertTrue(self.closed(b, 1))
+
+    def test_poll_from_inside_a_handler(self):
+        class Nested(Log):
+            def on_data(self, conn, data):
+                Log.on_data(self, conn, data)
+                conn.server.poll(0)
+
+        self.make(Nested())
+        a, b = self.served(2)
+        a.send(b"a")
+        b.send(b"b")
+        self.assertEqual(self.read(a, 1) + self.read(b, 1), b"ab")
+        self.assertEqual(self.server.clients, 2)
+
+    def test_send_with_bad_arguments_touches_nothing(self):
+        self.make()
+        s = self.served()
+        conn = self.handler.conns[0]
+        raises(ValueError, conn.send, b"abc", 10)
+        raises(ValueError, conn.send, b"abc", -1)
+        raises(TypeError, conn.send, "text")
+        self.assertTrue(conn.connected)
+        conn.send(b"abc", 2)
+        self.assertEqual(self.read(s, 2), b"ab")
+        conn.close()
+        conn.close()  # twice: nothing more
+        self.assertIsNone(conn.disconnect())
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", None)])
+        self.assertTrue(conn.stopped)
+
+    def test_a_burst_with_the_default_backlog_leaves_nothing_half_done(self):
+        # The kernel holds few connections for us: most of the burst waits in SYN
+        # retries. What got through is served or turned away; nothing leaks.
+        fds = open_fds()
+        self.make(max_clients=2)
+        for _ in range(20):
+            self.clients.dial_nowait()
+        stats = self.server.stats
+        for _ in range(50):
+            self.server.poll(10)
+        self.assertEqual(stats["connects"], 2)
+        self.assertTrue(stats["rejected"] >= 1, stats)
+        self.clients.close()
+        self.pump(lambda: self.server.clients == 0)
+        self.assertEqual(open_fds(), fds + 1)
 
 
 class Arguments(Base):

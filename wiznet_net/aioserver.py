@@ -116,7 +116,10 @@ class AsyncTCPServer(Serving):
             first = conn._first
             if first is not None:
                 conn._first = None
-                await self._await(conn, first)
+                if not conn.connected:  # closed before this task ran: on_connect's
+                    first.close()  # coroutine must not run after its on_disconnect
+                else:
+                    await self._await(conn, first)
             while conn._sock is not None:  # closing it (a drop, stop()) ends the task
                 s = conn._sock
                 await _ready(s)  # no timer here: the listening task times connections out

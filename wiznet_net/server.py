@@ -34,7 +34,7 @@ class TCPServer(Serving):
     Options: ``bind`` (the address to listen on), ``max_clients`` (4: lwIP's 5 TCP slots
     less one for an outgoing connection; a connection past it is accepted and closed at
     once and counted in ``stats["rejected"]``), ``idle_timeout_ms`` (30000: drops a
-    connection that sent nothing that long; None: off), ``send_timeout_ms`` (2000: how long
+    connection on which nothing was received or sent that long; None: off), ``send_timeout_ms`` (2000: how long
     a ``conn.send()`` waits for a peer that does not read, before that connection is
     dropped), ``nic`` (watch its link: a pulled cable ends every connection), ``backlog``
     (connections the stack holds until accepted), ``rxbuf`` (the receive buffer's size,
@@ -97,13 +97,13 @@ class TCPServer(Serving):
         for i in range(k):
             obj = ready[i]
             ready[i] = None
-            if self.stopped:
+            if self.stopped or obj is None:  # (None: a handler polled from inside poll())
                 continue
             if obj is listener:
                 listening = True
                 continue
             for c in self._slots:
-                if c is not None and c._sock is obj:
+                if c is not None and c.connected and c._sock is obj:
                     result = _drain(self, c, _DRAIN)
                     if result is not None:
                         self._returned(c, self._on_data_into or self._on_data, result)

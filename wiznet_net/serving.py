@@ -129,8 +129,14 @@ def _push(conn, data, sent, total):
         return sent
     if not k:  # the socket is full
         return sent
-    stats = conn.server.stats
+    server = conn.server
+    stats = server.stats
     stats["bytes_out"] = (stats["bytes_out"] + k) & COUNT_MASK
+    if server.idle_timeout_ms is not None:
+        # Traffic either way keeps a connection alive: a server that streams to a client
+        # that only reads must not drop it. (A peer that stops reading fills the buffers
+        # and meets send_timeout_ms; a vanished one, lwIP's retransmission limit, 103.)
+        conn._heard_at = server._clock.ticks_ms()
     return sent + k
 
 
@@ -278,7 +284,8 @@ class Serving:
         and return how long the transport may wait: at most ``timeout_ms``; with a negative
         ``timeout_ms`` as long as no timer needs it (-1: no bound at all)."""
         now = self._clock.ticks_ms()
-        wait = timeout_ms if timeout_ms >= 0 else _LONG_AGO
+        # (beyond _LONG_AGO a board's poller could not take the number: 6 days will do)
+        wait = timeout_ms if 0 <= timeout_ms < _LONG_AGO else _LONG_AGO
         nic = self.nic
         if nic is not None:  # a pulled cable ends every connection within LINK_POLL_MS
             left = LINK_POLL_MS - _since(now, self._link_at)
@@ -384,20 +391,25 @@ class Serving:
             self.stats["rejected"] += 1
             return
         slot = self._slots.index(None)
+        conn = None
         try:
             s.setblocking(False)
             conn = self._Connection(self, s, _peer(addr), self._buffer(slot))
+            conn._slot = slot  # taken before the poller knows it: stop() finds what it watches
+            self._slots[slot] = conn
+            self.clients += 1
             self._adopt(conn)  # inside the try: a MemoryError here must not leave s open
-        except Exception as e:
+        except BaseException as e:
             s.close()
+            if conn is not None and self._slots[slot] is conn:
+                conn.connected = False
+                conn._sock = conn.socket = None
+                self._slots[slot] = None
+                self.clients -= 1
+            if not isinstance(e, Exception):  # Ctrl-C: nothing left open, on it goes
+                raise
             self._accept_failed(e)
             return
-        except BaseException:
-            s.close()
-            raise
-        conn._slot = slot
-        self._slots[slot] = conn
-        self.clients += 1
         self.stats["connects"] += 1
         self._call(self._on_connect, conn)
 
