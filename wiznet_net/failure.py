@@ -14,6 +14,7 @@ TLS = "tls"  # the TLS handshake after connecting
 NTP = "ntp"  # asking a time server (ntp.sync_time)
 ACCEPT = "accept"  # a server taking a connection off its listening socket
 HANDLER = "handler"  # a server's handler raised: the bug ended its connection
+_PHASES = (DNS, CONNECT, TLS, RECV, SEND, LINK, NTP, ACCEPT)  # what classify() is told
 
 # Kinds
 REFUSED = "refused"
@@ -60,10 +61,6 @@ class Failure(OSError):
     ``retryable``: whether trying again can help. ``hint``: one sentence to act on.
     ``cause``: the original exception, or None.
     """
-
-    # True on a failure a server's send() raised after it had dropped the connection
-    # itself: reaching the server again from a handler, it is no bug (serving.py).
-    _own = False
 
     def __init__(self, kind, phase, errno=None, where=None, cause=None, hint=None):
         if errno is None:
@@ -117,10 +114,8 @@ def classify(exc, phase=CONNECT, where=None):
     """
     if isinstance(exc, Failure):
         return exc
-    if phase not in (DNS, CONNECT, TLS, RECV, SEND, LINK, NTP, ACCEPT):
-        raise ValueError(
-            "phase: expected 'dns', 'connect', 'tls', 'recv', 'send', 'link', 'ntp' or 'accept', got %r" % (phase,)
-        )
+    if phase not in _PHASES:
+        raise ValueError("phase: expected one of %r, got %r" % (_PHASES, phase))
     code = errno_of(exc)
     return Failure(_kind(exc, phase, code), phase, code, where, exc)
 

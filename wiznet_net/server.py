@@ -6,9 +6,9 @@
 # poller for the listener and every connection.
 import select
 
-from ._compat import call_cold, const, poller, ticks_add, ticks_diff
+from ._compat import call_cold, const, ticks_add, ticks_diff
 from .failure import SEND, TIMEOUT, Failure
-from .serving import _push, Serving
+from .serving import Serving, _push, poller
 
 _ETIMEDOUT = const(110)
 _RUN_STEP_MS = const(1000)  # run() wakes at least this often
@@ -177,4 +177,5 @@ class TCPServer(Serving):
         # A plain method returns None (or a value nobody reads). A coroutine would never
         # run here: an async def handler needs the asyncio server.
         if hasattr(result, "send"):
+            result.close()  # never to run
             self._handler_raised(conn, TypeError(call_cold("_hints", "coroutine_handler", fn, True)))

@@ -5,6 +5,8 @@ from .failure import Failure
 
 ACCEPT_PAUSE_MS: Final[int]
 
+def poller() -> Any: ...
+
 class Connection:
     """One client of a server, handed to every handler method."""
 
