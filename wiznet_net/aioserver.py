@@ -7,10 +7,10 @@
 import asyncio
 
 from ._aiowait import _awaitable, _ready, _Room
-from ._common import send_size
+from ._common import cut_short, drain, push, send_size
 from ._compat import const, ticks_add, ticks_diff
 from .failure import CLOSED, SEND, TIMEOUT, Failure
-from .serving import Connection, Serving, _push
+from .serving import Connection, Serving
 
 _ENOTCONN = const(107)
 _ETIMEDOUT = const(110)
@@ -41,7 +41,7 @@ class AsyncConnection(Connection):
         lock = self._lock
         sent = 0
         if not lock.locked():  # nobody is half-way through a message: write at once
-            sent = _push(self, data, 0, total)
+            sent = push(self, data, 0, total)
             if sent == total:
                 return
         await lock.acquire()
@@ -127,7 +127,7 @@ class AsyncTCPServer(Serving):
                     break
                 # One read, and a coroutine handler is awaited before the next: the
                 # framers still cut messages out of this buffer while theirs run.
-                result = self._drain(conn, 1)
+                result = drain(conn, 1)
                 if _awaitable(result):
                     await self._await(conn, result)
         except asyncio.CancelledError:  # dropped (idle, stop) while it waited
@@ -195,28 +195,23 @@ class AsyncTCPServer(Serving):
         if room is None:
             room = conn._room = _Room()
         room.watch(s)
-        waited = False
         try:
             while True:
                 if conn._sock is not s:  # that connection ended while we waited
-                    raise self._raise(Failure(CLOSED, SEND, _ENOTCONN, conn._where))
-                was = sent
-                sent = _push(conn, data, sent, total)
-                if waited and sent > was:
-                    conn._heard_at = clock.ticks_ms()  # the peer made room: alive
+                    raise conn._raise(Failure(CLOSED, SEND, _ENOTCONN, conn._where))
+                sent = push(conn, data, sent, total)  # (progress is life: push() notes it)
                 if sent == total:
                     return
                 left = ticks_diff(deadline, clock.ticks_ms())
                 if left <= 0:
-                    raise self._raise(self._drop(conn, Failure(TIMEOUT, SEND, _ETIMEDOUT, conn._where)))
+                    raise conn._raise(self._drop(conn, Failure(TIMEOUT, SEND, _ETIMEDOUT, conn._where)))
                 try:
                     await asyncio.wait_for_ms(_ready(room, True), left)
                 except asyncio.TimeoutError:
                     pass  # the deadline is checked above
-                waited = True
         except BaseException:  # a failure has dropped s already; a cancel has not
             if sent and conn._sock is s:
-                self._cut_short(conn)
+                cut_short(conn)
             raise
         finally:
             room.done()

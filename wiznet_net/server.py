@@ -8,13 +8,13 @@ import select
 
 from ._compat import call_cold, const, ticks_add, ticks_diff
 from .failure import SEND, TIMEOUT, Failure
-from .serving import Serving, _push, poller
+from ._common import cut_short, drain, push
+from .serving import Serving, poller
 
 _ETIMEDOUT = const(110)
 _RUN_STEP_MS = const(1000)  # run() wakes at least this often
 _DRAIN = const(4)  # reads in a row from one connection while each fills the buffer
 
-_drain = Serving._drain  # called as a plain function (see the note in client.py)
 
 
 class TCPServer(Serving):
@@ -104,7 +104,7 @@ class TCPServer(Serving):
                 continue
             for c in self._slots:
                 if c is not None and c.connected and c._sock is obj:
-                    result = _drain(self, c, _DRAIN)
+                    result = drain(c, _DRAIN)
                     if result is not None:
                         self._returned(c, self._on_data_into or self._on_data, result)
                     break
@@ -126,16 +126,13 @@ class TCPServer(Serving):
             while sent < total:
                 left = ticks_diff(deadline, clock.ticks_ms())
                 if left <= 0:
-                    raise self._raise(self._drop(conn, Failure(TIMEOUT, SEND, _ETIMEDOUT, conn._where)))
+                    raise conn._raise(self._drop(conn, Failure(TIMEOUT, SEND, _ETIMEDOUT, conn._where)))
                 for _ in room.ipoll(left):
                     break
-                was = sent
-                sent = _push(conn, data, sent, total)
-                if sent > was:  # the peer made room: alive, whatever the idle timer says
-                    conn._heard_at = clock.ticks_ms()
+                sent = push(conn, data, sent, total)  # (progress is life: push() notes it)
         except BaseException:  # a failure has dropped s already; Ctrl-C has not
             if sent and conn._sock is s:
-                self._cut_short(conn)
+                cut_short(conn)
             raise
         finally:
             try:

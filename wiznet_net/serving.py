@@ -13,24 +13,9 @@
 import select
 import socket
 
-from ._common import _BYTES, COUNT_MASK, LINK_POLL_MS, _since, send_size
+from ._common import _BYTES, LINK_POLL_MS, _since, call, push, send_size
 from ._compat import MICROPYTHON, call_cold, clock as _clock, const, stream_reader, stream_writer
-from .failure import (
-    ACCEPT,
-    CLOSED,
-    HANDLER,
-    LINK,
-    NO_LINK,
-    NO_MEMORY,
-    RECV,
-    RESET,
-    SEND,
-    TIMEOUT,
-    UNKNOWN,
-    Failure,
-    classify,
-    errno_of,
-)
+from .failure import ACCEPT, CLOSED, HANDLER, LINK, NO_LINK, RECV, RESET, SEND, TIMEOUT, UNKNOWN, Failure, classify, errno_of
 
 _EAGAIN = const(11)
 _ENOTCONN = const(107)
@@ -98,6 +83,11 @@ class Connection:
     work on it as on a client.
     """
 
+    # What _common.py's drain() and push() read on a client, a connection carries too:
+    # they serve both. A server's connections have no backoff and always copy for on_data.
+    _healthy = True
+    _copy = True
+
     def __init__(self, server, sock, peer, buf):
         self.server = server
         self._sock = self.socket = sock
@@ -106,13 +96,19 @@ class Connection:
         self.connected = True
         self.stopped = False
         self._where = "%s:%d" % peer
-        self._read = stream_reader(sock)
+        self._readinto = stream_reader(sock)
         self._write = stream_writer(sock)
         # The receive buffer (the server's, or this connection's own with asyncio), a view
-        # of it, and the view of its first n bytes for the last n seen (see Session._drain).
+        # of it, and the view of its first n bytes for the last n seen (see drain()).
         self._buf = buf
         self._view = self._part = memoryview(buf)
-        self._heard_at = server._clock.ticks_ms()  # the last sign of life (idle timer)
+        self._on_data = server._on_data
+        self._on_data_into = server._on_data_into
+        self.stats = server.stats  # the server's: its counters count every connection
+        self._clock = clock = server._clock
+        self._idle_ms = server.idle_timeout_ms
+        self._tx_timed = self._idle_ms is not None  # a send is life too (see _timers)
+        self._heard_at = self._last_tx = clock.ticks_ms()  # last read, last write
         self._slot = -1
         # Handlers call conn.send() for every message: found among the instance's own
         # attributes, not after a miss there (see the note in client.py).
@@ -130,7 +126,7 @@ class Connection:
             n = send_size(data, n)
         if self._sock is None:
             raise Failure(CLOSED, SEND, _ENOTCONN, self._where)
-        sent = _push(self, data, 0, n)
+        sent = push(self, data, 0, n)
         if sent < n:
             self.server._send_rest(self, data, sent, n)
 
@@ -145,31 +141,19 @@ class Connection:
         protocol check), reported to ``on_disconnect`` and kept in ``stats["last_failure"]``."""
         return self.server._drop(self, failure)
 
+    # -- what drain(), push() and call() ask of a client --------------------------------
 
-def _push(conn, data, sent, total):
-    """Write as much of data[sent:total] as the socket takes now, without waiting; the new
-    count sent. A failure drops the connection and is raised (marked as the server's own:
-    reaching _handler_raised from any handler, it is no bug)."""
-    if sent >= total:
-        return sent
-    try:
-        k = conn._write(data, sent, total - sent)
-    except OSError as e:
-        if errno_of(e) != _EAGAIN:
-            server = conn.server
-            raise server._raise(server._drop(conn, classify(e, SEND, conn._where)))
-        return sent
-    if not k:  # the socket is full
-        return sent
-    server = conn.server
-    stats = server.stats
-    stats["bytes_out"] = (stats["bytes_out"] + k) & COUNT_MASK
-    if server.idle_timeout_ms is not None:
-        # Traffic either way keeps a connection alive: a server that streams to a client
-        # that only reads must not drop it. (A peer that stops reading fills the buffers
-        # and meets send_timeout_ms; a vanished one, lwIP's retransmission limit, 103.)
-        conn._heard_at = server._clock.ticks_ms()
-    return sent + k
+    def _drop(self, failure, backoff=True):
+        return self.server._drop(self, failure)
+
+    def _handler_raised(self, e):
+        self.server._handler_raised(self, e)
+
+    def _raise(self, failure):
+        # Marked as the server's own: reaching _handler_raised from any connection's
+        # handler, it is no bug (the clients mark theirs in Session._own).
+        failure._own = True
+        return failure
 
 
 class Serving:
@@ -340,7 +324,9 @@ class Serving:
             for c in self._slots:  # a fixed list: closing one while here changes no index
                 if c is None or not c.connected or self.stopped:
                     continue
-                left = idle - _since(now, c._heard_at)
+                quiet = _since(now, c._heard_at)  # traffic either way is life
+                sent = _since(now, c._last_tx)
+                left = idle - (sent if sent < quiet else quiet)
                 if left <= 0:
                     if self._data_waiting(c):  # unread data is life: it is read next
                         c._heard_at = now
@@ -445,59 +431,6 @@ class Serving:
         self.stats["connects"] += 1
         self._call(self._on_connect, conn)
 
-    # -- the path every message takes ------------------------------------------------------
-    # As in session.py: the read must tell EAGAIN from a reset, so it takes one heap frame
-    # ("except ... as e"); everything between the read and the handler is written out
-    # here, with no call of the library's own.
-
-    def _drain(self, conn, reads):
-        """Read into the connection's buffer and hand each read to the handler: up to
-        ``reads`` reads while they fill it. Returns what the handler returned last (a
-        coroutine, for the asyncio server: it reads once)."""
-        buf = conn._buf
-        read = conn._read
-        into = self._on_data_into
-        on_data = self._on_data
-        stats = self.stats
-        result = None
-        copying = False
-        while reads:
-            reads -= 1
-            try:
-                n = read(buf)
-            except OSError as e:
-                if errno_of(e) != _EAGAIN:
-                    self._drop(conn, classify(e, RECV, conn._where))
-                return None
-            if not n:  # None: woken, but nothing to read after all; 0: the peer closed
-                if n == 0:
-                    self._drop(conn, None)
-                return None
-            if self.idle_timeout_ms is not None:
-                conn._heard_at = self._clock.ticks_ms()
-            stats["bytes_in"] = (stats["bytes_in"] + n) & COUNT_MASK
-            try:
-                if into is not None:  # zero-copy: the buffer itself
-                    result = into(conn, buf, n)
-                elif on_data is not None:
-                    data = conn._part
-                    if len(data) != n:
-                        data = conn._part = conn._view[:n]
-                    copying = True  # a MemoryError now is ours, not the handler's
-                    data = bytes(data)
-                    copying = False
-                    result = on_data(conn, data)
-            except BaseException as e:
-                if copying and isinstance(e, MemoryError):
-                    # No room for the copy (a fragmented heap): a retryable failure of
-                    # this connection, not a bug of the handler's.
-                    self._drop(conn, Failure(NO_MEMORY, RECV, None, conn._where, e))
-                    return None
-                self._handler_raised(conn, e)
-            if n < len(buf) or conn._sock is None or self.stopped:
-                break
-        return result
-
     # -- ending a connection ----------------------------------------------------------------
 
     def _drop(self, conn, failure):
@@ -532,28 +465,10 @@ class Serving:
     def _notify(self, conn, failure):
         self._call(self._on_disconnect, conn, failure)
 
-    def _raise(self, failure):
-        failure._own = True
-        return failure
-
-    def _cut_short(self, conn):
-        """A send stopped part-way by Ctrl-C or a cancelled task: the peer holds part of a
-        message, and whatever went next would be read as its rest - so the connection ends
-        here. What a handler raises meanwhile does not replace the interrupt."""
-        try:
-            self._drop(conn, Failure(CLOSED, SEND, None, conn._where))
-        except Exception:
-            pass
-
     # -- handlers -----------------------------------------------------------------------------
 
     def _call(self, fn, conn, *args):
-        if fn is None:
-            return None
-        try:
-            return fn(conn, *args)
-        except BaseException as e:
-            self._handler_raised(conn, e)
+        return call(conn, fn, *args)
 
     def _handler_raised(self, conn, e):
         """A handler raised ``e`` on ``conn``: close that connection (its on_disconnect
