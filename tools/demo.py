@@ -43,8 +43,8 @@ def free_port():
 class Board:
     """The example running under micropython, its output collected line by line."""
 
-    def __init__(self, micropython, port, lib, example):
-        env = dict(os.environ, PC_IP="127.0.0.1", PC_PORT=str(port), MICROPYPATH=lib + ":.frozen")
+    def __init__(self, micropython, port, lib, example, **settings):
+        env = dict(os.environ, PC_IP="127.0.0.1", PC_PORT=str(port), MICROPYPATH=lib + ":.frozen", **settings)
         self.lines = []
         self.proc = subprocess.Popen(
             [micropython, os.path.join(ROOT, "examples", example)],
@@ -80,10 +80,14 @@ class Board:
             return self.proc.wait(5)
 
 
-def run(check, lib, example):
+def micropython_path():
     # $MICROPYTHON, else the pinned unix port `make demo` installed, else one on PATH
     pinned = os.path.join(ROOT, ".venv", "bin", "micropython")
-    micropython = os.environ.get("MICROPYTHON") or (pinned if os.path.exists(pinned) else "micropython")
+    return os.environ.get("MICROPYTHON") or (pinned if os.path.exists(pinned) else "micropython")
+
+
+def run(check, lib, example):
+    micropython = micropython_path()
     port = free_port()
     problems = []
 

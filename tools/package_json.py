@@ -6,10 +6,12 @@
 - package.json: relative URLs, resolved against package.json's own location by mip 0.4+
   (firmware v1.25 and later). `mip install github:<repo>` fetches this one; it names no
   repository, so forks need no change. In place of the asyncio client it installs
-  mip-placeholders/aio_absent.mpy as wiznet_net/aio.mpy: `import wiznet_net.aio` then
-  says to install package-aio.json instead of a bare ImportError. MicroPython prefers
-  aio.py to aio.mpy, so the real client wins whichever package was installed last.
-- package-aio.json: the same plus the optional asyncio client (wiznet_net/aio.py):
+  mip-placeholders/aio_absent.mpy as wiznet_net/aio.mpy (and aioserver_absent.mpy as
+  wiznet_net/aioserver.mpy): `import wiznet_net.aio` then says to install
+  package-aio.json instead of a bare ImportError. MicroPython prefers aio.py to aio.mpy,
+  so the real module wins whichever package was installed last.
+- package-aio.json: the same plus the optional asyncio client and server (wiznet_net/aio.py,
+  aioserver.py and their _aiowait.py):
   `mip install github:<repo>/package-aio.json`. A blocking-only install never carries it.
 - package-legacy.json: absolute github: URLs for mip 0.2/0.3 (firmware v1.22-v1.24), which
   do not resolve relative URLs: everything, `mip install github:<repo>/package-legacy.json`.
@@ -22,9 +24,13 @@ import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_REPO = "org/wiznet_net"
-OPTIONAL = ("wiznet_net/aio.py",)  # modules only package-aio.json (and legacy) install
-# What package.json installs in their place: [dest, source] (make package-json compiles it)
-PLACEHOLDERS = (("wiznet_net/aio.mpy", "mip-placeholders/aio_absent.mpy"),)
+# modules only package-aio.json (and legacy) install: the asyncio client and server
+OPTIONAL = ("wiznet_net/_aiowait.py", "wiznet_net/aio.py", "wiznet_net/aioserver.py")
+# What package.json installs in their place: [dest, source] (make package-json compiles them)
+PLACEHOLDERS = (
+    ("wiznet_net/aio.mpy", "mip-placeholders/aio_absent.mpy"),
+    ("wiznet_net/aioserver.mpy", "mip-placeholders/aioserver_absent.mpy"),
+)
 
 
 def version():

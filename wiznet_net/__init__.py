@@ -1,6 +1,7 @@
-"""wiznet_net: a resilient TCP client and an Ethernet bring-up helper for WIZnet boards.
+"""wiznet_net: a resilient TCP client and server and an Ethernet bring-up helper for
+WIZnet boards.
 
-    from wiznet_net import nic, ReconnectingTCPClient, Backoff, classify, sync_time
+    from wiznet_net import nic, ReconnectingTCPClient, TCPServer, Backoff, classify, sync_time
 """
 
 __version__ = "0.1.0"
@@ -29,6 +30,8 @@ def __getattr__(name):
     # uses only the asyncio client (wiznet_net.aio) never loads the blocking one.
     if name == "ReconnectingTCPClient":
         from .client import ReconnectingTCPClient as value
+    elif name == "TCPServer":
+        from .server import TCPServer as value
     elif name == "Backoff":
         from .backoff import Backoff as value
     elif name == "Failure":

@@ -7,5 +7,6 @@ from .ethernet import nic as nic
 from .failure import Failure as Failure
 from .failure import classify as classify
 from .ntp import sync_time as sync_time
+from .server import TCPServer as TCPServer
 
 __version__: str

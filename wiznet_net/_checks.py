@@ -149,6 +149,49 @@ def client_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf
     return hooks
 
 
+SERVER_HOOKS = ("on_connect", "on_data", "on_data_into", "on_disconnect")
+
+
+def server_args(port, handler, bind, max_clients, idle_timeout_ms, send_timeout_ms, nic, backlog, rxbuf):
+    """Check a server's arguments; return the handler's hooks, in the order of
+    SERVER_HOOKS (None for each method the handler lacks)."""
+    from ._compat import call_cold
+
+    check_int("port", port, 1, 65535)  # 0 would be a port nobody can learn: no getsockname()
+    if handler is None:
+        raise TypeError("handler: expected an object with on_data() and friends, got None")
+    call_cold("ethernet", "check_ipv4", "bind", bind)  # a name would be resolved (DNS) on a board
+    check_int("max_clients", max_clients, 1, 255)
+    if idle_timeout_ms is not None:
+        check_ms("idle_timeout_ms", idle_timeout_ms, 1)
+    check_ms("send_timeout_ms", send_timeout_ms, 1)  # None too: a send must be bounded
+    if nic is not None and not callable(getattr(nic, "isconnected", None)):
+        raise TypeError("nic: expected a network interface with isconnected(), got %r" % (nic,))
+    check_int("backlog", backlog, 1, 255)
+    check_int("rxbuf", rxbuf, 1)
+    hooks = []
+    for name in SERVER_HOOKS:
+        fn = getattr(handler, name, None)
+        if fn is not None and not callable(fn):
+            raise TypeError("handler.%s: expected a method, got %r" % (name, fn))
+        hooks.append(fn)
+    return hooks
+
+
+def chip_stack_server(name):
+    # modsocket.c socket_setblocking before bind: ENOTCONN, no NIC bound yet - the sign
+    # of a WIZNET5K without lwIP (network_wiznet5k.c), where a server cannot keep its
+    # promises: accept() loops until a client is ESTABLISHED with no timeout
+    # (wiznet5k_socket_accept), the listener polls readable only once Sn_RX_RSR != 0, so a
+    # client that connects and says nothing holds the only listening chip socket unseen,
+    # and the re-listen after an accept ignores a lack of free chip sockets.
+    return (
+        "%s needs firmware whose sockets are lwIP's (every rp2 WIZnet firmware): this one's WIZNET5K "
+        "runs TCP on the chip, where accept() blocks with no timeout and a client that connects and "
+        "says nothing holds the only listening socket unseen - see the manual's server page" % name
+    )
+
+
 def ntp_args(host, port, timeout_ms, tries):
     if not isinstance(host, str) or not host:
         raise TypeError("host: expected a time server's name or address, got %r" % (host,))

@@ -84,4 +84,3 @@ def call_cold(module, function, *args, **kwargs):
                 delattr(sys.modules[_PACKAGE], module)
             except (AttributeError, KeyError):
                 pass
-

@@ -2,8 +2,10 @@
 # for a hint, and dropped again after it (_compat.call_cold): the texts stay in flash,
 # not in the RAM of a device that runs for months without failing.
 from .failure import (
+    ACCEPT,
     CLOSED,
     DNS,
+    HANDLER,
     NO_LINK,
     NO_MEMORY,
     NTP,
@@ -34,9 +36,17 @@ _HINTS = {
 }
 _IDLE = "%s sent nothing within the idle timeout - peer gone or connection half-open"
 # chip-stack firmware (WIZNET5K without lwIP) hands out the chip's own sockets: EMFILE
+# (on a PC the same number means the process has no file descriptor left)
 _NO_SOCKET = (
-    "every hardware socket of the chip is in use (W5500: 8, W5100S: 4, on chip-stack firmware)"
-    " - close sockets you no longer need"
+    "every hardware socket of the chip is in use (W5500: 8, W5100S: 4, on chip-stack firmware;"
+    " on a PC: every file descriptor of the process) - close sockets you no longer need"
+)
+# a server's send waited send_timeout_ms for room: the peer stopped reading
+_SEND_TIMEOUT = "%s did not take the data within send_timeout_ms - it stopped reading, or it is gone"
+_ACCEPT_RESET = "%s reset its connection before the server accepted it (a port scan, or a client that gave up)"
+_HANDLER = (
+    "the handler raised an exception on the connection with %s (failure.cause): a bug in the"
+    " program - that connection was closed, the others go on"
 )
 # lwIP's tcp_slowtmr gave up retransmitting on an open connection (errno 103)
 _ABORTED = "%s stopped answering and the stack gave up retransmitting - peer gone or the link is down"
@@ -56,10 +66,10 @@ def unauthenticated(where):
     )
 
 
-def coroutine_handler(fn):
-    return (
-        "handler: %r returned a coroutine (async def): ReconnectingTCPClient calls plain methods; "
-        "use wiznet_net.aio.AsyncReconnectingTCPClient" % (fn,)
+def coroutine_handler(fn, server=False):
+    return "handler: %r returned a coroutine (async def): %s calls plain methods; use %s" % (
+        (fn,) + (("TCPServer", "wiznet_net.aioserver.AsyncTCPServer") if server else
+                 ("ReconnectingTCPClient", "wiznet_net.aio.AsyncReconnectingTCPClient"))
     )
 
 
@@ -70,6 +80,12 @@ def hint(kind, phase, where, errno=None):
         text = _ABORTED
     elif kind == CLOSED and phase == SEND and errno is None:
         text = _CUT
+    elif kind == TIMEOUT and phase == SEND:
+        text = _SEND_TIMEOUT
+    elif kind == RESET and phase == ACCEPT:
+        text = _ACCEPT_RESET
+    elif phase == HANDLER:
+        text = _HANDLER
     elif kind == TIMEOUT and phase == RECV:
         text = _IDLE
     elif kind == TIMEOUT and phase == NTP:

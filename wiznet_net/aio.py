@@ -6,13 +6,14 @@
 # Name resolution does block (MicroPython's getaddrinfo has no asynchronous form): use
 # an IP address, and resolving costs nothing.
 import asyncio
-import io
 import select
 import socket
 
+from ._aiowait import _awaitable, _ready, _Room
+from ._common import send_size
 from ._compat import call_cold, const, stream_reader, stream_writer, ticks_add, ticks_diff
 from .failure import CLOSED, CONNECT, DNS, SEND, TIMEOUT, Failure, classify, errno_of
-from .session import Session, send_size
+from .session import Session
 
 _EAGAIN = const(11)
 _EINPROGRESS = const(115)
@@ -20,57 +21,6 @@ _ENOTCONN = const(107)
 _ETIMEDOUT = const(110)
 _STEP_MS = const(1000)  # the longest wait before the timers are looked at again
 _NO_TIMER = const(-2)
-_STREAM_POLL = const(3)  # MP_STREAM_POLL
-_STREAM_GET_FILENO = const(10)  # MP_STREAM_GET_FILENO
-
-
-def _ready(sock, write=False):
-    # Park the running task until sock is readable (or writable) - the way asyncio's own
-    # Stream waits: the task is woken by the event loop's poller, and a cancel removes it.
-    queue = asyncio.core._io_queue
-    yield queue.queue_write(sock) if write else queue.queue_read(sock)
-
-
-class _Room(io.IOBase):
-    """What a send() waiting for buffer room parks on, instead of the socket itself.
-
-    asyncio's I/O queue keeps one entry per stream for both directions and drops the whole
-    entry when one of its waiting tasks is cancelled (IOQueue.remove, extmod/asyncio/
-    core.py). The read wait is timed (wait_for_ms cancels it), so a writer parked on the
-    same socket would be dropped with it and never woken again. This object has an entry
-    of its own and answers for the socket's room to write."""
-
-    def __init__(self):
-        self._poller = select.poll()
-        self._sock = None
-        self._fd = -1
-
-    def watch(self, sock):
-        self._sock = sock
-        self._poller.register(sock, select.POLLOUT)
-        fileno = getattr(sock, "fileno", None)  # the unix port's sockets have one
-        self._fd = fileno() if fileno is not None else -1
-
-    def done(self):
-        try:
-            self._poller.unregister(self._sock)
-        except (OSError, KeyError, ValueError):
-            pass
-        self._sock = None
-        self._fd = -1
-
-    def ioctl(self, request, arg):
-        if request == _STREAM_GET_FILENO:
-            return self._fd  # the unix port's poll then watches the descriptor itself
-        if request == _STREAM_POLL:  # a board's poll asks here: writable, hung up, closed
-            for _, ev in self._poller.ipoll(0):
-                return ev
-            return 0
-        return -1  # MP_STREAM_ERROR
-
-
-def _awaitable(result):
-    return result is not None and hasattr(result, "send")
 
 
 class AsyncReconnectingTCPClient(Session):

@@ -5,9 +5,10 @@
 import select
 import socket
 
+from ._common import _BYTES, send_size
 from ._compat import call_cold, const, stream_reader, stream_writer, ticks_add, ticks_diff
 from .failure import CONNECT, DNS, SEND, TIMEOUT, TLS, Failure, classify
-from .session import _BYTES, CHIP_STACK_IDLE_MS, Session, send_size
+from .session import CHIP_STACK_IDLE_MS, Session
 
 _ETIMEDOUT = const(110)
 _RUN_STEP_MS = const(1000)  # run() wakes at least this often to check its timers

@@ -12,6 +12,9 @@ SEND = "send"
 LINK = "link"  # bringing the interface up, or waiting for the cable
 TLS = "tls"  # the TLS handshake after connecting
 NTP = "ntp"  # asking a time server (ntp.sync_time)
+ACCEPT = "accept"  # a server taking a connection off its listening socket
+HANDLER = "handler"  # a server's handler raised: the bug ended its connection
+_PHASES = (DNS, CONNECT, TLS, RECV, SEND, LINK, NTP, ACCEPT)  # what classify() is told
 
 # Kinds
 REFUSED = "refused"
@@ -52,7 +55,8 @@ class Failure(OSError):
     ``kind``: ``"refused" | "reset" | "timeout" | "unreachable" | "dns" | "no_link" |
     "closed" | "no_memory" | "unknown"``, and ``"tls"`` (certificate or handshake
     refused) or ``"protocol"`` (the peer broke the framing).
-    ``phase``: ``"dns" | "connect" | "tls" | "recv" | "send" | "link" | "ntp"``.
+    ``phase``: ``"dns" | "connect" | "tls" | "recv" | "send" | "link" | "ntp"``, and for
+    a server ``"accept"`` or ``"handler"`` (the handler raised on that connection).
     ``errno``: the raw code, or None where the error had none.
     ``retryable``: whether trying again can help. ``hint``: one sentence to act on.
     ``cause``: the original exception, or None.
@@ -110,8 +114,8 @@ def classify(exc, phase=CONNECT, where=None):
     """
     if isinstance(exc, Failure):
         return exc
-    if phase not in (DNS, CONNECT, TLS, RECV, SEND, LINK, NTP):
-        raise ValueError("phase: expected 'dns', 'connect', 'tls', 'recv', 'send', 'link' or 'ntp', got %r" % (phase,))
+    if phase not in _PHASES:
+        raise ValueError("phase: expected one of %r, got %r" % (_PHASES, phase))
     code = errno_of(exc)
     return Failure(_kind(exc, phase, code), phase, code, where, exc)
 
@@ -125,6 +129,10 @@ def _kind(exc, phase, code):
         return NO_MEMORY
     if code == 100:  # ENETDOWN
         return NO_LINK
+    if phase == ACCEPT and code == 103:
+        # ECONNABORTED from accept() (the unix port): the peer reset the connection while
+        # it waited in the backlog. (lwIP drops such a connection from its queue unseen.)
+        return RESET
     if phase == CONNECT:
         if code in _REFUSED_CONNECT:
             # 104 means refused only on lwIP (its answer to a RST for the SYN); the unix

@@ -7,6 +7,8 @@ SEND: Final = "send"
 LINK: Final = "link"
 TLS: Final = "tls"
 NTP: Final = "ntp"
+ACCEPT: Final = "accept"
+HANDLER: Final = "handler"
 
 REFUSED: Final = "refused"
 RESET: Final = "reset"
@@ -22,7 +24,8 @@ PROTOCOL: Final = "protocol"
 class Failure(OSError):
     """A classified network failure; an OSError. ``kind``: refused, reset, timeout,
     unreachable, dns, no_link, closed, no_memory, tls, protocol or unknown. ``phase``:
-    dns, connect, tls, recv, send or link."""
+    dns, connect, tls, recv, send, link, ntp; for a server also accept or
+    handler."""
 
     kind: str
     phase: str

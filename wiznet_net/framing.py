@@ -13,6 +13,9 @@
 #
 # Sending: one framed message is one client.send() of one buffer, so an outbox queues,
 # drops and flushes it whole, and two sends can never interleave inside it.
+#
+# Servers: a framer works as a server's handler too - "client" is then the connection
+# (serving.Connection), and each connection's message under way is kept apart.
 from ._compat import call_cold
 from .failure import NO_MEMORY, PROTOCOL, RECV, Failure
 
@@ -26,7 +29,22 @@ def _length(name, data):
     return len(data)
 
 
+class _Stream:
+    """What a framer keeps for one connection: the part of a message received so far."""
+
+    def __init__(self, size):
+        self.buf = bytearray(size)
+        self.view = memoryview(self.buf)
+        self.n = 0  # bytes of the message under way
+        self.size = 0  # LengthPrefixed: the payload length its header announced
+        self.pending = None  # a handler's coroutine, to finish before the next message
+
+
 class _Framer:
+    # One framer may serve many connections at once (a server's handler): each gets a
+    # _Stream of its own at on_connect, handed back at on_disconnect and kept for the
+    # next one - so a client reconnecting, or a server's connections coming and going,
+    # allocate nothing after the first of them, and two streams never mix.
     def __init__(self, handler, max_size):
         on_message = getattr(handler, "on_message", None)
         if not callable(on_message):
@@ -39,66 +57,85 @@ class _Framer:
             fn = getattr(handler, name, None)
             if fn is not None:
                 setattr(self, name, fn)
-        self._buf = bytearray(max_size)
-        self._view = memoryview(self._buf)
-        self._n = 0
-        self._pending = None  # a handler's coroutine, to finish before the next message
+        self._max_size = max_size
+        self._streams = {}  # connection -> its _Stream
+        self._spare = [_Stream(max_size)]  # made now, as before: a client needs no other
         self.messages = 0  # delivered
         self.cut = 0  # connections that ended in the middle of a message
 
+    def _attach(self, client):
+        spare = self._spare
+        s = spare.pop() if spare else _Stream(self._max_size)
+        s.n = s.size = 0
+        s.pending = None
+        self._streams[client] = s
+        return s
+
     def on_connect(self, client):
-        self._n = 0
-        self._pending = None
+        s = self._streams.get(client)
+        if s is None:
+            self._attach(client)
+        else:  # (no on_disconnect came between: start afresh all the same)
+            s.n = s.size = 0
+            s.pending = None
         if self._on_connect is not None:
             return self._on_connect(client)  # a coroutine is the asyncio client's to await
 
     def on_disconnect(self, client, failure):
-        if self._n and not client.stopped:  # the peer closed or failed mid-message
-            self.cut += 1
-            if failure is None:  # a clean close is not clean here
-                failure = Failure(
-                    PROTOCOL, RECV, None, hint="the connection ended inside a message; its %d bytes are lost" % self._n
-                )
-        self._n = 0
+        s = self._streams.pop(client, None)
+        if s is not None:
+            if s.n and not client.stopped:  # the peer closed or failed mid-message
+                self.cut += 1
+                if failure is None:  # a clean close is not clean here
+                    failure = Failure(
+                        PROTOCOL, RECV, None, hint="the connection ended inside a message; its %d bytes are lost" % s.n
+                    )
+            s.n = 0
+            s.pending = None
+            self._spare.append(s)
         if self._on_disconnect is not None:
             return self._on_disconnect(client, failure)
 
     def on_data_into(self, client, data, n):
-        i = self._cut(client, data, 0, n)
-        if self._pending is None:
+        s = self._streams.get(client)
+        if s is None:  # (driven without on_connect)
+            s = self._attach(client)
+        i = self._cut(s, client, data, 0, n)
+        if s.pending is None:
             return None
-        return self._in_order(client, data, i, n)
+        return self._in_order(s, client, data, i, n)
 
-    async def _in_order(self, client, data, i, n):
+    async def _in_order(self, s, client, data, i, n):
         # The asyncio client reads into data again only once this has returned.
         sock = client.socket
-        while self._pending is not None:
-            coro = self._pending
-            self._pending = None
+        while s.pending is not None:
+            coro = s.pending
+            s.pending = None
             await coro
-            if client.socket is not sock:  # the handler stopped or dropped the connection
+            # The handler stopped or dropped the connection: s may serve another by now.
+            if client.socket is not sock or self._streams.get(client) is not s:
                 return
-            i = self._cut(client, data, i, n)
+            i = self._cut(s, client, data, i, n)
 
-    def _emit(self, client, message):
+    def _emit(self, s, client, message):
         """Hand one message to the handler. False: stop cutting this read here (the
         handler stopped or dropped the connection, or returned a coroutine)."""
         self.messages += 1
         result = self._on_message(client, message)
         if result is not None and hasattr(result, "send"):
-            self._pending = result
+            s.pending = result
             return False
         return client.connected
 
-    def _violation(self, client, hint):
-        self._n = 0
+    def _violation(self, s, client, hint):
+        s.n = 0
         client.disconnect(Failure(PROTOCOL, RECV, None, hint=hint))
 
-    def _no_room(self, client):
+    def _no_room(self, s, client):
         # No room on the heap for a message's copy (a fragmented heap): the framer's
         # MemoryError, not a bug of the handler's - a retryable failure and a reconnect,
         # as for the client's own copy (session.py _drain). The message is lost.
-        self._n = 0
+        s.n = 0
         client.disconnect(Failure(NO_MEMORY, RECV))
 
 
@@ -136,45 +173,45 @@ class Lines(_Framer):
         out[n] = self.sep[0]
         return client.send(out)
 
-    def _too_long(self, client):
-        self._violation(client, "a line longer than %d bytes - wrong protocol or a runaway peer" % self.max_line)
+    def _too_long(self, s, client):
+        self._violation(s, client, "a line longer than %d bytes - wrong protocol or a runaway peer" % self.max_line)
 
-    def _cut(self, client, data, i, n):
+    def _cut(self, s, client, data, i, n):
         # Hand on the lines of data[i:n]; return where it stopped (see _emit).
-        buf = self._buf
+        buf = s.buf
         sep = self.sep
         limit = self.max_line
         view = memoryview(data)
         while i < n:
-            held = self._n
+            held = s.n
             j = data.find(sep, i, n)
             if j < 0:  # the line goes on in the next read: keep what came of it
                 end = held + n - i
                 # max_line bytes may still be followed by the CR of a CRLF
                 if end > limit and (end > limit + 1 or data[n - 1] != 13):
-                    self._too_long(client)
+                    self._too_long(s, client)
                     break
                 buf[held:end] = view[i:n]
-                self._n = end
+                s.n = end
                 break
             size = held + j - i
             if (data[j - 1] if j > i else buf[held - 1] if held else 0) == 13:
                 size -= 1  # CRLF: the CR is not part of the line
             if size > limit:
-                self._too_long(client)
+                self._too_long(s, client)
                 break
             try:  # (no "as e": one block on the frame, not two)
                 if held:  # the line began in an earlier read
                     buf[held : held + j - i] = view[i:j]
-                    message = bytes(self._view[:size])
-                    self._n = 0
+                    message = bytes(s.view[:size])
+                    s.n = 0
                 else:
                     message = bytes(view[i : i + size])
             except MemoryError:
-                self._no_room(client)
+                self._no_room(s, client)
                 break
             i = j + 1
-            if not self._emit(client, message):
+            if not self._emit(s, client, message):
                 break
         return i
 
@@ -201,7 +238,6 @@ class LengthPrefixed(_Framer):
         super().__init__(handler, header + max_frame)
         self.max_frame = max_frame
         self.header = header
-        self._size = 0  # the payload length the current header announced
 
     def send(self, client, payload):
         """Send ``payload`` preceded by its length, as one ``client.send()``, and return
@@ -220,14 +256,14 @@ class LengthPrefixed(_Framer):
         out[h:] = payload
         return client.send(out)
 
-    def _cut(self, client, data, taken, n):
+    def _cut(self, s, client, data, taken, n):
         # Hand on the frames of data[taken:n]; return where it stopped (see _emit).
-        buf = self._buf
+        buf = s.buf
         h = self.header
         view = memoryview(data)
         while taken < n:
-            held = self._n
-            need = h + self._size if held >= h else h
+            held = s.n
+            need = h + s.size if held >= h else h
             k = min(n - taken, need - held)
             buf[held : held + k] = view[taken : taken + k]
             held += k
@@ -238,20 +274,20 @@ class LengthPrefixed(_Framer):
                     size = size << 8 | buf[i]
                 if size > self.max_frame:
                     self._violation(
-                        client, "a frame of %d bytes announced, more than max_frame=%d" % (size, self.max_frame)
+                        s, client, "a frame of %d bytes announced, more than max_frame=%d" % (size, self.max_frame)
                     )
                     break
-                self._size = size
+                s.size = size
                 need = h + size
             if held == need:
-                self._n = 0
+                s.n = 0
                 try:  # (no "as e": one block on the frame, not two)
-                    message = bytes(self._view[h:need])
+                    message = bytes(s.view[h:need])
                 except MemoryError:
-                    self._no_room(client)
+                    self._no_room(s, client)
                     break
-                if not self._emit(client, message):
+                if not self._emit(s, client, message):
                     break
             else:
-                self._n = held
+                s.n = held
         return taken

@@ -4,48 +4,18 @@
 # asyncio client (aio.py) are this plus their own sockets and waits.
 import socket
 
+from ._common import LINK_POLL_MS, _since, call, cut_short, drain, push
 from ._compat import call_cold, clock as _clock, const, ticks_add, ticks_diff
 from .backoff import Backoff
-from .failure import CLOSED, LINK, NO_LINK, NO_MEMORY, RECV, SEND, TIMEOUT, Failure, classify, errno_of
+from .failure import CLOSED, LINK, NO_LINK, RECV, SEND, TIMEOUT, Failure
 
-_EAGAIN = const(11)
 _ENOTCONN = const(107)
 _ETIMEDOUT = const(110)
-LINK_POLL_MS = const(250)  # how often a missing link is looked at again
 # On chip-stack firmware (WIZNET5K without lwIP) the driver's poll never reports a peer's
 # close or reset (network_wiznet5k.c wiznet5k_socket_ioctl: readable only with data
 # waiting), so a connection with neither idle timeout nor heartbeat gets this idle timeout.
 CHIP_STACK_IDLE_MS = const(60000)
-# ticks_ms() wraps (every 2**30 ms on a board, 12.4 days): a time seen as in the past by
-# more than half that is taken as "long ago", whatever the wrap made of it.
-_LONG_AGO = const(1 << 29)
-# stats["bytes_in"] / ["bytes_out"] wrap at 2**30, as ticks do: past a board's small-int
-# range every addition would allocate a long int, once per message, for ever after.
-COUNT_MASK = const(0x3FFFFFFF)
-
-
-def _since(now, then):
-    """ms from ``then`` to ``now``; ``then`` lies in the past, so a negative difference
-    means the clock wrapped past it (not polled for more than half the ticks period)."""
-    d = ticks_diff(now, then)
-    return d if d >= 0 else _LONG_AGO
-
-
-# What send() takes without a second look: len() counts their bytes. (A memoryview of an
-# array of wider items would count items too; telling would cost an allocation per send.)
-_BYTES = (bytes, bytearray, memoryview)
-
-
-def send_size(data, n):
-    """How many bytes of ``data`` a send(data, n) means; a TypeError or ValueError
-    naming the argument before any byte moves (_checks.send_args says which)."""
-    if isinstance(data, _BYTES):
-        size = len(data)
-        if n is None:
-            return size
-        if isinstance(n, int) and 0 <= n <= size:
-            return n
-    return call_cold("_checks", "send_args", data, n)
+_LONG_AGO = const(1 << 29)  # "no bound" for _timers (see _common._since)
 
 
 class Session:
@@ -109,6 +79,7 @@ class Session:
         self.idle_timeout_ms = idle_timeout_ms
         self._idle_ms = idle_timeout_ms  # in force on this connection (see CHIP_STACK_IDLE_MS)
         self.heartbeat_ms = heartbeat_ms
+        self._tx_timed = heartbeat_ms is not None  # push() notes each send (the heartbeat's clock)
         self.send_timeout_ms = send_timeout_ms
         self.max_attempts = max_attempts
         self.nic = nic
@@ -284,88 +255,10 @@ class Session:
                 timeout_ms = left
         return timeout_ms if timeout_ms > 0 else 0
 
-    # -- the path every message takes --------------------------------------------------
-    # MicroPython puts a call's frame on the heap (allocated, then freed on return) when
-    # it needs more than 11 words: arguments, locals, value stack and 3 per try block;
-    # "except ... as e" takes two blocks, so such a function always lands there. The
-    # read must tell EAGAIN from a reset and send() must classify a failed write, so
-    # each takes one such frame; everything a message passes through between them is
-    # written out in _drain(), with no call of the library's own.
+    # -- the path every message takes: _common.py (shared with the servers' connections)
 
-    def _drain(self, reads):
-        """Read into the buffer and hand each read to the handler: up to ``reads`` reads
-        while they fill the buffer, so a burst needs no wait per buffer. Returns what the
-        handler returned last (a coroutine, for the asyncio client: it reads once)."""
-        buf = self._buf
-        into = self._on_data_into  # loaded once per wake-up, not once per read
-        on_data = self._on_data
-        stats = self.stats
-        result = None
-        copying = False
-        while reads:
-            reads -= 1
-            try:
-                n = self._readinto(buf)
-            except OSError as e:
-                if errno_of(e) != _EAGAIN:
-                    self._drop(classify(e, RECV, self._where))
-                return None
-            if not n:  # None: woken, but nothing to read after all; 0: the peer closed
-                if n == 0:
-                    self._drop(None)
-                return None
-            if self._idle_ms is not None:
-                self._heard_at = self._clock.ticks_ms()
-            stats["bytes_in"] = (stats["bytes_in"] + n) & COUNT_MASK
-            if not self._healthy:
-                # Data marks the connection healthy once it has outlived one backoff floor:
-                # a server that accepts, sends a banner and closes gets growing delays.
-                self._got_data = True
-                if _since(self._clock.ticks_ms(), self._up_at) >= self.backoff.initial_ms:
-                    self._mark_healthy()
-            try:
-                if into is not None:  # zero-copy: the buffer itself
-                    result = into(self, buf, n)
-                elif on_data is not None:
-                    # A copy, or with copy=False a view. The view of the first n bytes
-                    # is kept for the next read: messages repeat their sizes.
-                    data = self._part
-                    if len(data) != n:
-                        data = self._part = self._view[:n]
-                    if self._copy:
-                        copying = True  # a MemoryError now is ours, not the handler's
-                        data = bytes(data)
-                        copying = False
-                    result = on_data(self, data)
-            except BaseException as e:
-                if copying and isinstance(e, MemoryError):
-                    # No room for the copy (a fragmented heap): not the handler's bug.
-                    # A retryable failure, like any MemoryError in the stack. (A Ctrl-C
-                    # landing there is not one: it goes on as from the handler.)
-                    self._drop(Failure(NO_MEMORY, RECV, None, self._where, e))
-                    return None
-                self._handler_raised(e)
-            if n < len(buf) or self._sock is None:
-                break
-        return result
-
-    def _push(self, data, sent, total):
-        """Write as much of data[sent:total] as the socket takes now, without waiting;
-        returns the new count sent. A failure drops the connection and is raised."""
-        if sent >= total:  # nothing to write: the chip stack refuses empty sends (errno 14)
-            return sent
-        try:
-            k = self._write(data, sent, total - sent)
-        except OSError as e:
-            if errno_of(e) != _EAGAIN:
-                raise self._raise(self._drop(classify(e, SEND, self._where)))
-            return sent
-        if not k:  # the socket is full
-            return sent
-        self.stats["bytes_out"] = (self.stats["bytes_out"] + k) & COUNT_MASK
-        if self.heartbeat_ms is not None:
-            self._last_tx = self._clock.ticks_ms()
-        return sent + k
+    _drain = drain
+    _push = push
 
     def _mark_healthy(self):
         self._healthy = True
@@ -427,16 +320,7 @@ class Session:
         self._own = failure
         return failure
 
-    def _cut_short(self):
-        """A send stopped part-way by Ctrl-C or a cancelled task: the peer holds part of a
-        message, and whatever went next on this connection would be read as its rest. So
-        the connection ends here. Nothing a handler raises meanwhile replaces the
-        interrupt, which the caller re-raises. (Its hint: _hints.py, closed in send without
-        an errno.)"""
-        try:
-            self._drop(Failure(CLOSED, SEND, None, self._where))
-        except Exception:
-            pass
+    _cut_short = cut_short
 
     # -- ending a connection --------------------------------------------------------------
 
@@ -457,13 +341,7 @@ class Session:
             self._call(self._on_disconnect, failure)
         return failure
 
-    def _call(self, fn, *args):
-        if fn is None:
-            return None
-        try:
-            return fn(self, *args)
-        except BaseException as e:
-            self._handler_raised(e)
+    _call = call
 
     def _handler_raised(self, e):
         if e is self._own:  # our own send() failure, already handled: not a bug

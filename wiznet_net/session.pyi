@@ -5,11 +5,7 @@ from .ethernet import _NIC
 from .failure import Failure
 from .outbox import Outbox
 
-LINK_POLL_MS: Final[int]
 CHIP_STACK_IDLE_MS: Final[int]
-COUNT_MASK: Final[int]
-
-def send_size(data: bytes | bytearray | memoryview, n: int | None) -> int: ...
 
 class Session:
     """What both clients share (ReconnectingTCPClient, AsyncReconnectingTCPClient)."""
