@@ -1,8 +1,7 @@
 # From a fresh clone, two commands do everything (the first run sets up .venv and build/):
 #   make demo   - the echo example end to end on the MicroPython unix port
-#   make demo-server - the loopback server example end to end (the board serves PC clients)
 #   make test   - the whole suite under MicroPython; last line "N passed, N failed"
-# More: make mpy | test-mpy | footprint | dist | docs | ci (all that CI runs)
+# More: make demo-server | mpy | test-mpy | footprint | dist | docs | ci (all that CI runs)
 #   make board-test - the library on the real MicroPython firmware of an emulated
 #                     W5500-EVB-Pico (needs root, node, dnsmasq, nft: docs/board.rst)
 PYTHON ?= python3
@@ -20,10 +19,10 @@ UNITTEST := build/lib/unittest.py
 MODULES := $(wildcard wiznet_net/*.py)
 MPY := $(patsubst %.py,build/mpy/%.mpy,$(MODULES))
 # The tests that exercise the library itself (the .mpy build runs these too).
-CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio unattended ntp footprint server
+CORE_TESTS := failure backoff client ethernet outbox framing chipstack aio unattended ntp footprint server aioserver aio_unattended
 
 .PHONY: demo demo-server test env mpy test-mpy footprint footprint32 dist docs package-json coverage bench ci clean check-pins run deploy typecheck \
-	board-sim board-model-test board-test board-bench
+	board-sim board-model-test board-test board-bench board-record
 
 env: $(MICROPYTHON_DEP) $(UNITTEST)
 
@@ -162,3 +161,7 @@ board-test: env mpy board-model-test $(VENV)/.mpremote
 # Footprint and speed on the board firmware, in board time (a benchmark: prints figures).
 board-bench: env mpy $(BOARD_SIM)
 	$(PYTHON) board/run.py --bench $(BENCH_ARGS)
+
+# The figures of the two above, kept in docs/recorded/board/ for the manual.
+board-record:
+	$(PYTHON) tools/record_board.py

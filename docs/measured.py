@@ -244,9 +244,34 @@ def draw_outage(timeline, path):
 PARTS = {"footprint": footprint, "faults": faults, "soak": soak, "outage": outage}
 
 
+def board_recorded(out_dir):
+    """The emulated board's figures are recorded, not measured here (they need root and
+    ten minutes: tools/record_board.py). Say which library they measured, and whether it
+    is this one."""
+    sys.path.insert(0, TOOLS)
+    try:
+        from record_board import OUT, library_hash
+    finally:
+        sys.path.pop(0)
+    try:
+        with open(os.path.join(OUT, "LIBRARY")) as f:
+            recorded = f.read().strip()
+    except OSError:
+        recorded = None
+    now = library_hash()
+    if recorded == now:
+        text = "*Recorded with this library (sources %s).*\n" % now
+    else:
+        text = ("*Recorded with an earlier library (sources %s; these are %s): "
+                "``make board-test board-bench board-record`` records them again.*\n" % (recorded, now))
+    with open(os.path.join(out_dir, "board_recorded.rst"), "w") as f:
+        f.write(text)
+
+
 def generate(app):
     out_dir = os.path.join(app.srcdir, "_generated")
     os.makedirs(out_dir, exist_ok=True)
+    board_recorded(out_dir)
     if micropython() is None:
         LOG.warning("measured: no MicroPython unix port (run `make docs`, which sets one up, or set MICROPYTHON)")
         for name in PARTS:
