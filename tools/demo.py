@@ -34,6 +34,27 @@ def say(prefix, text):
         print("%-5s | %s" % (prefix, text), flush=True)
 
 
+class Steps:
+    """The demo's checks: each step said as it happens, the failed ones summed up."""
+
+    def __init__(self):
+        self.failed = []
+
+    def __call__(self, ok, what):
+        say("demo", "%s %s" % ("ok:  " if ok else "FAIL:", what))
+        if not ok:
+            self.failed.append(what)
+        return ok
+
+    def result(self, check):
+        """The exit status: 1 when a step failed and `check` asks for it."""
+        if self.failed:
+            say("demo", "%d step(s) failed: %s" % (len(self.failed), "; ".join(self.failed)))
+            return 1 if check else 0
+        say("demo", "every step passed")
+        return 0
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -89,13 +110,7 @@ def micropython_path():
 def run(check, lib, example):
     micropython = micropython_path()
     port = free_port()
-    problems = []
-
-    def step(ok, what):
-        say("demo", "%s %s" % ("ok:  " if ok else "FAIL:", what))
-        if not ok:
-            problems.append(what)
-        return ok
+    step = Steps()
 
     say("demo", "board -> 127.0.0.1:%d; the server is down at first" % port)
     board = Board(micropython, port, lib, example)
@@ -138,11 +153,7 @@ def run(check, lib, example):
         # asleep 1000 ms each time: anything far above means something blocked the loop
         step(len(gaps) >= BEATS and max(gaps) < 1500, "heartbeat kept its rhythm: %d beats, the longest gap %d ms"
              % (len(gaps), max(gaps)))
-    if problems:
-        say("demo", "%d step(s) failed: %s" % (len(problems), "; ".join(problems)))
-        return 1 if check else 0
-    say("demo", "every step passed")
-    return 0
+    return step.result(check)
 
 
 if __name__ == "__main__":

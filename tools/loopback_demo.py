@@ -18,7 +18,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "examples"))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
-from demo import Board, free_port, micropython_path, say  # noqa: E402
+from demo import Board, Steps, free_port, micropython_path, say  # noqa: E402
 from pc_loopback_client import echo_clients, storm  # noqa: E402
 
 IDLE_MS = 1500
@@ -42,13 +42,7 @@ def silent_client(port, log):
 
 def run(check, lib):
     port = free_port()
-    problems = []
-
-    def step(ok, what):
-        say("demo", "%s %s" % ("ok:  " if ok else "FAIL:", what))
-        if not ok:
-            problems.append(what)
-        return ok
+    step = Steps()
 
     def pc(text):
         say("pc", text)
@@ -71,11 +65,7 @@ def run(check, lib):
         code = board.interrupt()
     step(code == 0 and any(line.startswith("Stopped:") for line in board.lines), "Ctrl-C: the board closes and exits")
     step(any("timeout in recv" in line for line in board.lines), "the board said why it dropped the silent client")
-    if problems:
-        say("demo", "%d step(s) failed: %s" % (len(problems), "; ".join(problems)))
-        return 1 if check else 0
-    say("demo", "every step passed")
-    return 0
+    return step.result(check)
 
 
 if __name__ == "__main__":
