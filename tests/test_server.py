@@ -847,6 +847,30 @@ class Link(Base):
         c.send(b"back")
         self.assertEqual(self.read(c, 4), b"back")
 
+    def test_a_pulled_cable_ends_every_connection_even_if_an_on_disconnect_raises(self):
+        # The link failure is reported once: a handler's exception for the first
+        # connection must not leave the others open for ever (no idle timeout here).
+        class Nic:
+            up = True
+
+            def isconnected(self):
+                return self.up
+
+        class Raises(Log):
+            def on_disconnect(self, conn, failure):
+                Log.on_disconnect(self, conn, failure)
+                raise ValueError("on_disconnect bug")
+
+        nic = Nic()
+        self.make(Raises(), nic=nic, idle_timeout_ms=None)
+        a, b, c = self.served(3)
+        nic.up = False
+        self.clock.advance(250)
+        self.assertEqual(str(raises(ValueError, self.server.poll, 0)), "on_disconnect bug")
+        self.assertEqual(self.server.clients, 0)
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", ("no_link", "link"))] * 3)
+        self.assertTrue(self.closed(a, 1) and self.closed(b, 1) and self.closed(c, 1))
+
 
 class Clock(Base):
     def test_idle_timers_across_the_ticks_wrap_and_a_long_pause(self):
