@@ -14,7 +14,7 @@ from wiznet_net.framing import LengthPrefixed, Lines
 try:
     import asyncio
 
-    from wiznet_net.aioserver import AsyncTCPServer
+    from wiznet_net.aioserver import AsyncConnection, AsyncTCPServer
 except ImportError:  # pragma: no cover
     asyncio = None
 
@@ -195,6 +195,42 @@ class Budget(Base):
             self.clients.dial()
             await until(lambda: self.server.stats["connects"] == 1)
             self.assertEqual(self.server.stats["accept_failures"], 1)
+
+        self.run_async(scenario)
+
+
+    def test_no_memory_for_a_connection_rests_the_listener_before_the_next_accept(self):
+        class Short(AsyncConnection):
+            fail = 1
+
+            def __init__(self, *args):
+                if Short.fail:
+                    Short.fail -= 1
+                    raise MemoryError
+                AsyncConnection.__init__(self, *args)
+
+        class Server(AsyncTCPServer):
+            _Connection = Short
+
+        clock = FakeClock(record=False)  # the rest ends when the test says so
+        self.handler = AsyncLog()
+        self.server = Server(self.listen_on(), self.handler, bind="127.0.0.1", backlog=4, clock=clock)
+        stats = self.server.stats
+
+        async def scenario():
+            first = self.clients.dial()
+            others = [self.clients.dial(), self.clients.dial()]
+            await until(lambda: stats["accept_failures"] == 1)
+            self.assertTrue(await closed(first, 5))
+            await asyncio.sleep_ms(50)
+            self.assertEqual(stats["connects"], 0)
+            self.assertEqual([take(s) for s in others], [None, None])  # waiting in the backlog
+            clock.advance(100)
+            await until(lambda: stats["connects"] == 2)
+            for s in others:
+                s.send(b"ok")
+                self.assertEqual(await read(s, 2), b"ok")
+            self.assertEqual((stats["accept_failures"], stats["rejected"]), (1, 0))
 
         self.run_async(scenario)
 

@@ -11,6 +11,7 @@ from serverkit import RESET, Log, ServerCase, flaky, reset, take, wall_ms
 from support import FRAGMENTED_HEAP, FakeClock, micropython_only, open_fds, raises, run_fresh
 from wiznet_net import Failure, TCPServer
 from wiznet_net.framing import LengthPrefixed, Lines
+from wiznet_net.serving import Connection
 
 
 class Base(ServerCase):
@@ -240,6 +241,38 @@ class Budget(Base):
         self.clock.advance(100)
         self.pump(lambda: stats["connects"] == 1)  # then the connection waiting is served
         self.assertEqual(stats["last_failure"].phase, "accept")
+
+    def test_no_memory_for_a_connection_rests_the_listener_before_the_next_accept(self):
+        # The Connection object could not be made: that peer is turned away and counted,
+        # and the listener rests as after a failed accept() - the peers behind it wait in
+        # the backlog to be served, instead of being accepted into the same shortage.
+        class Short(Connection):
+            fail = 1
+
+            def __init__(self, *args):
+                if Short.fail:
+                    Short.fail -= 1
+                    raise MemoryError
+                Connection.__init__(self, *args)
+
+        class Server(TCPServer):
+            _Connection = Short
+
+        self.handler = Log()
+        self.server = Server(self.listen_on(), self.handler, bind="127.0.0.1", backlog=4, clock=self.clock)
+        first = self.clients.dial()
+        others = [self.clients.dial(), self.clients.dial()]
+        stats = self.server.stats
+        self.pump(lambda: stats["accept_failures"] == 1)
+        self.assertEqual((stats["connects"], stats["last_failure"].kind), (0, "no_memory"))
+        self.assertTrue(self.closed(first, 1))
+        self.assertEqual([take(s) for s in others], [None, None])  # waiting, not turned away
+        self.clock.advance(100)
+        self.pump(lambda: stats["connects"] == 2)
+        for s in others:
+            s.send(b"ok")
+            self.assertEqual(self.read(s, 2), b"ok")
+        self.assertEqual((stats["accept_failures"], stats["rejected"]), (1, 0))
 
     def test_a_peer_that_reset_in_the_backlog_is_skipped_at_once(self):
         self.make()

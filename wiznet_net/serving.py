@@ -383,7 +383,9 @@ class Serving:
         """Take up to _ACCEPTS connections off the listener (it said it has some)."""
         listener = self._listener
         for _ in range(_ACCEPTS):
-            if self.stopped or listener is not self._listener:
+            # (paused: a connection could not be set up for want of memory - the listener
+            # rests now, not after turning away the rest of this wake-up's connections)
+            if self.stopped or self._paused or listener is not self._listener:
                 return
             try:
                 s, addr = listener.accept()
