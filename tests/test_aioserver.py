@@ -362,6 +362,67 @@ class Handlers(Base):
         asyncio.run(scenario())
         self.assertEqual([e[0] for e in self.handler.events], ["connect", "disconnect"])
 
+    def test_stop_and_start_from_a_handler_serves_on(self):
+        # As with the blocking server: stop() closes everything, start() listens again,
+        # and run() goes on serving - it does not end with a CancelledError.
+        class Restart(AsyncLog):
+            async def on_data(self, conn, data):
+                if data == b"restart":
+                    conn.server.stop()
+                    conn.server.start()
+                else:
+                    await AsyncLog.on_data(self, conn, data)
+
+        self.make(Restart())
+
+        async def scenario():
+            task = asyncio.create_task(self.server.run())
+            a, b = await self.served(2)
+            a.send(b"restart")
+            self.assertTrue(await closed(a) and await closed(b))
+            c = await self.served()
+            c.send(b"after")
+            self.assertEqual(await read(c, 5), b"after")
+            self.assertFalse(self.server.stopped)
+            task.cancel()  # and a cancel from outside still ends it, everything closed
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            self.assertTrue(await closed(c, 5))
+
+        asyncio.run(scenario())
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", None)] * 3)
+        self.assertEqual(self.server.clients, 0)
+        raises(OSError, self.clients.dial)  # the listener too
+
+    def test_await_run_in_the_callers_task_then_go_on_after_stop(self):
+        # The documented `await server.run()`: stop() from a handler ends it, and the
+        # caller goes on - no stray cancel lands in its next wait.
+        class Stopper(AsyncLog):
+            async def on_data(self, conn, data):
+                conn.server.stop()
+
+        self.make(Stopper())
+        after = []
+
+        async def poke():
+            a = await self.served()
+            a.send(b"stop")
+
+        async def main():
+            asyncio.create_task(poke())
+            await self.server.run()
+            try:
+                await asyncio.sleep_ms(50)
+                after.append("slept")
+            except asyncio.CancelledError:
+                after.append("cancelled")
+
+        asyncio.run(main())
+        self.assertEqual((after, self.server.clients), (["slept"], 0))
+        raises(OSError, self.clients.dial)
+
     def test_cancelling_the_task_closes_every_socket(self):
         self.make()
 
