@@ -669,6 +669,27 @@ class Adversary(Base):
         self.assertEqual(len(self.handler.named("disconnect")), 2)  # each told once
         self.assertTrue(self.closed(b, 1))
 
+    def test_ctrl_c_inside_a_sends_wait_in_run_closes_every_socket(self):
+        class Flood(Log):
+            def on_data(self, conn, data):
+                Log.on_data(self, conn, data)
+                for _ in range(1000):  # 16 MB: the buffers fill, then the send waits
+                    conn.send(bytes(16384))
+
+        def ctrl_c(timeout):
+            raise KeyboardInterrupt
+
+        fds = open_fds()
+        self.make(Flood(echo=False), clock=None, send_timeout_ms=5000)
+        a = self.clients.dial()
+        b = self.clients.dial()
+        a.send(b"go")
+        self.server._room = _Wrapped(self.server._room, ctrl_c)
+        raises(KeyboardInterrupt, self.server.run)
+        self.assertEqual((self.server.clients, len(self.handler.named("disconnect"))), (0, 2))
+        self.assertTrue(self.closed(b, 1))  # (a has the flood to read first)
+        self.assertEqual(open_fds(), fds + 2)  # the two clients' own: the server's all closed
+
     def test_poll_from_inside_a_handler(self):
         class Nested(Log):
             def on_data(self, conn, data):
