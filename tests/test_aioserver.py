@@ -14,7 +14,7 @@ from wiznet_net.framing import LengthPrefixed, Lines
 try:
     import asyncio
 
-    from wiznet_net.aioserver import AsyncTCPServer
+    from wiznet_net.aioserver import AsyncConnection, AsyncTCPServer
 except ImportError:  # pragma: no cover
     asyncio = None
 
@@ -199,6 +199,42 @@ class Budget(Base):
         self.run_async(scenario)
 
 
+    def test_no_memory_for_a_connection_rests_the_listener_before_the_next_accept(self):
+        class Short(AsyncConnection):
+            fail = 1
+
+            def __init__(self, *args):
+                if Short.fail:
+                    Short.fail -= 1
+                    raise MemoryError
+                AsyncConnection.__init__(self, *args)
+
+        class Server(AsyncTCPServer):
+            _Connection = Short
+
+        clock = FakeClock(record=False)  # the rest ends when the test says so
+        self.handler = AsyncLog()
+        self.server = Server(self.listen_on(), self.handler, bind="127.0.0.1", backlog=4, clock=clock)
+        stats = self.server.stats
+
+        async def scenario():
+            first = self.clients.dial()
+            others = [self.clients.dial(), self.clients.dial()]
+            await until(lambda: stats["accept_failures"] == 1)
+            self.assertTrue(await closed(first, 5))
+            await asyncio.sleep_ms(50)
+            self.assertEqual(stats["connects"], 0)
+            self.assertEqual([take(s) for s in others], [None, None])  # waiting in the backlog
+            clock.advance(100)
+            await until(lambda: stats["connects"] == 2)
+            for s in others:
+                s.send(b"ok")
+                self.assertEqual(await read(s, 2), b"ok")
+            self.assertEqual((stats["accept_failures"], stats["rejected"]), (1, 0))
+
+        self.run_async(scenario)
+
+
 class Hostage(Base):
     def test_silent_and_dripping_clients_lose_their_slots_while_others_are_served(self):
         self.make(max_clients=3, idle_timeout_ms=300)
@@ -325,6 +361,67 @@ class Handlers(Base):
 
         asyncio.run(scenario())
         self.assertEqual([e[0] for e in self.handler.events], ["connect", "disconnect"])
+
+    def test_stop_and_start_from_a_handler_serves_on(self):
+        # As with the blocking server: stop() closes everything, start() listens again,
+        # and run() goes on serving - it does not end with a CancelledError.
+        class Restart(AsyncLog):
+            async def on_data(self, conn, data):
+                if data == b"restart":
+                    conn.server.stop()
+                    conn.server.start()
+                else:
+                    await AsyncLog.on_data(self, conn, data)
+
+        self.make(Restart())
+
+        async def scenario():
+            task = asyncio.create_task(self.server.run())
+            a, b = await self.served(2)
+            a.send(b"restart")
+            self.assertTrue(await closed(a) and await closed(b))
+            c = await self.served()
+            c.send(b"after")
+            self.assertEqual(await read(c, 5), b"after")
+            self.assertFalse(self.server.stopped)
+            task.cancel()  # and a cancel from outside still ends it, everything closed
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            self.assertTrue(await closed(c, 5))
+
+        asyncio.run(scenario())
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", None)] * 3)
+        self.assertEqual(self.server.clients, 0)
+        raises(OSError, self.clients.dial)  # the listener too
+
+    def test_await_run_in_the_callers_task_then_go_on_after_stop(self):
+        # The documented `await server.run()`: stop() from a handler ends it, and the
+        # caller goes on - no stray cancel lands in its next wait.
+        class Stopper(AsyncLog):
+            async def on_data(self, conn, data):
+                conn.server.stop()
+
+        self.make(Stopper())
+        after = []
+
+        async def poke():
+            a = await self.served()
+            a.send(b"stop")
+
+        async def main():
+            asyncio.create_task(poke())
+            await self.server.run()
+            try:
+                await asyncio.sleep_ms(50)
+                after.append("slept")
+            except asyncio.CancelledError:
+                after.append("cancelled")
+
+        asyncio.run(main())
+        self.assertEqual((after, self.server.clients), (["slept"], 0))
+        raises(OSError, self.clients.dial)
 
     def test_cancelling_the_task_closes_every_socket(self):
         self.make()

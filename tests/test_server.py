@@ -11,6 +11,7 @@ from serverkit import RESET, Log, ServerCase, flaky, reset, take, wall_ms
 from support import FRAGMENTED_HEAP, FakeClock, micropython_only, open_fds, raises, run_fresh
 from wiznet_net import Failure, TCPServer
 from wiznet_net.framing import LengthPrefixed, Lines
+from wiznet_net.serving import Connection
 
 
 class Base(ServerCase):
@@ -240,6 +241,38 @@ class Budget(Base):
         self.clock.advance(100)
         self.pump(lambda: stats["connects"] == 1)  # then the connection waiting is served
         self.assertEqual(stats["last_failure"].phase, "accept")
+
+    def test_no_memory_for_a_connection_rests_the_listener_before_the_next_accept(self):
+        # The Connection object could not be made: that peer is turned away and counted,
+        # and the listener rests as after a failed accept() - the peers behind it wait in
+        # the backlog to be served, instead of being accepted into the same shortage.
+        class Short(Connection):
+            fail = 1
+
+            def __init__(self, *args):
+                if Short.fail:
+                    Short.fail -= 1
+                    raise MemoryError
+                Connection.__init__(self, *args)
+
+        class Server(TCPServer):
+            _Connection = Short
+
+        self.handler = Log()
+        self.server = Server(self.listen_on(), self.handler, bind="127.0.0.1", backlog=4, clock=self.clock)
+        first = self.clients.dial()
+        others = [self.clients.dial(), self.clients.dial()]
+        stats = self.server.stats
+        self.pump(lambda: stats["accept_failures"] == 1)
+        self.assertEqual((stats["connects"], stats["last_failure"].kind), (0, "no_memory"))
+        self.assertTrue(self.closed(first, 1))
+        self.assertEqual([take(s) for s in others], [None, None])  # waiting, not turned away
+        self.clock.advance(100)
+        self.pump(lambda: stats["connects"] == 2)
+        for s in others:
+            s.send(b"ok")
+            self.assertEqual(self.read(s, 2), b"ok")
+        self.assertEqual((stats["accept_failures"], stats["rejected"]), (1, 0))
 
     def test_a_peer_that_reset_in_the_backlog_is_skipped_at_once(self):
         self.make()
@@ -636,6 +669,27 @@ class Adversary(Base):
         self.assertEqual(len(self.handler.named("disconnect")), 2)  # each told once
         self.assertTrue(self.closed(b, 1))
 
+    def test_ctrl_c_inside_a_sends_wait_in_run_closes_every_socket(self):
+        class Flood(Log):
+            def on_data(self, conn, data):
+                Log.on_data(self, conn, data)
+                for _ in range(1000):  # 16 MB: the buffers fill, then the send waits
+                    conn.send(bytes(16384))
+
+        def ctrl_c(timeout):
+            raise KeyboardInterrupt
+
+        fds = open_fds()
+        self.make(Flood(echo=False), clock=None, send_timeout_ms=5000)
+        a = self.clients.dial()
+        b = self.clients.dial()
+        a.send(b"go")
+        self.server._room = _Wrapped(self.server._room, ctrl_c)
+        raises(KeyboardInterrupt, self.server.run)
+        self.assertEqual((self.server.clients, len(self.handler.named("disconnect"))), (0, 2))
+        self.assertTrue(self.closed(b, 1))  # (a has the flood to read first)
+        self.assertEqual(open_fds(), fds + 2)  # the two clients' own: the server's all closed
+
     def test_poll_from_inside_a_handler(self):
         class Nested(Log):
             def on_data(self, conn, data):
@@ -846,6 +900,30 @@ class Link(Base):
         c = self.served()  # listening all along
         c.send(b"back")
         self.assertEqual(self.read(c, 4), b"back")
+
+    def test_a_pulled_cable_ends_every_connection_even_if_an_on_disconnect_raises(self):
+        # The link failure is reported once: a handler's exception for the first
+        # connection must not leave the others open for ever (no idle timeout here).
+        class Nic:
+            up = True
+
+            def isconnected(self):
+                return self.up
+
+        class Raises(Log):
+            def on_disconnect(self, conn, failure):
+                Log.on_disconnect(self, conn, failure)
+                raise ValueError("on_disconnect bug")
+
+        nic = Nic()
+        self.make(Raises(), nic=nic, idle_timeout_ms=None)
+        a, b, c = self.served(3)
+        nic.up = False
+        self.clock.advance(250)
+        self.assertEqual(str(raises(ValueError, self.server.poll, 0)), "on_disconnect bug")
+        self.assertEqual(self.server.clients, 0)
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", ("no_link", "link"))] * 3)
+        self.assertTrue(self.closed(a, 1) and self.closed(b, 1) and self.closed(c, 1))
 
 
 class Clock(Base):

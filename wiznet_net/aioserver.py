@@ -75,6 +75,8 @@ class AsyncTCPServer(Serving):
         self._bufs = [bytearray(self.rxbuf) for _ in range(self.max_clients)]
         self._task = None
         self._error = None  # a handler's exception in a connection's task, for run() to raise
+        self._woken = False  # stop() cancelled run()'s wait (to end it, or to listen anew)
+        self._alarmed = False  # run()'s wait for the listener timed out (see _alarm)
         self._listen()
 
     # -- the tasks ----------------------------------------------------------------------
@@ -85,19 +87,36 @@ class AsyncTCPServer(Serving):
         self.start()
         self._task = asyncio.current_task()
         self._error = None
+        self._woken = False
+        me = self._task
         try:
             while not self.stopped:
-                wait = self._timers(_STEP_MS)
-                if self.stopped:
-                    break
-                if self._paused or self._listener is None:  # resting after a failed accept
-                    await asyncio.sleep_ms(wait)
-                    continue
+                alarm = None
                 try:
-                    await asyncio.wait_for_ms(_ready(self._listener), wait)
-                except asyncio.TimeoutError:
-                    continue
-                self._accept_ready()
+                    wait = self._timers(_STEP_MS)
+                    if self.stopped:
+                        break
+                    if self._paused or self._listener is None:  # resting after a failed accept
+                        await asyncio.sleep_ms(wait)
+                        continue
+                    # The listener, or the timers' next due time. Not wait_for_ms(): when
+                    # stop() cancels it, its runner task stays behind and cancels this task
+                    # again the next time it sleeps (asyncio/funcs.py _run) - in the loop,
+                    # or in the caller of `await server.run()` after it returned.
+                    self._alarmed = False
+                    alarm = asyncio.create_task(self._alarm(me, wait))
+                    await _ready(self._listener)
+                    self._accept_ready()
+                except asyncio.CancelledError:
+                    # stop() (to end run(), or with start() after it, to serve on), the
+                    # alarm, or a cancel from outside; one delivery may stand for several
+                    woken = self._woken or self._alarmed
+                    self._woken = self._alarmed = False
+                    if self._error is not None or not woken:
+                        raise
+                finally:
+                    if alarm is not None:
+                        alarm.cancel()  # (one that has ended: nothing)
         except asyncio.CancelledError:
             if self._error is None and not self.stopped:  # cancelled from outside
                 raise
@@ -109,6 +128,12 @@ class AsyncTCPServer(Serving):
         if error is not None:
             self._error = None
             raise error
+
+    async def _alarm(self, task, ms):
+        # run()'s bounded wait for the listener: wakes it after ms unless cancelled first
+        await asyncio.sleep_ms(ms)
+        self._alarmed = True
+        task.cancel()
 
     async def _serve(self, conn):
         conn._running = True
@@ -161,19 +186,24 @@ class AsyncTCPServer(Serving):
         self._cancel(self._task)
 
     def _cancel(self, task):
+        """Cancel task unless it is the one running; whether it was cancelled."""
         if task is None:
-            return
+            return False
         try:
             current = asyncio.current_task()
         except RuntimeError:  # no loop running (e.g. stop() after Ctrl-C)
             current = None
-        if task is not current:
-            task.cancel()
+        if task is current:
+            return False
+        task.cancel()
+        return True
 
     def stop(self):
-        """Close every connection and the listener and end :meth:`run`; callable from a
-        handler, from any other task, or after Ctrl-C."""
-        self._cancel(self._task)
+        """Close every connection and the listener and end :meth:`run` (unless
+        :meth:`start` follows: then run() serves on); callable from a handler, from any
+        other task, or after Ctrl-C."""
+        if self._cancel(self._task):
+            self._woken = True
         try:
             Serving.stop(self)
         finally:

@@ -351,10 +351,19 @@ class Serving:
         self._link_down = True
         self.stats["last_failure"] = Failure(NO_LINK, LINK)
         # Peers that cannot hear us any more: their slots would stay taken until the idle
-        # timeout, while they reconnect once the cable is back.
+        # timeout, while they reconnect once the cable is back. Reported once, so every
+        # one is dropped now: an exception in one on_disconnect is raised after the rest
+        # (as in stop()), else they would stay for ever.
+        first = None
         for c in self._slots:
             if c is not None and c.connected and not self.stopped:
-                self._drop(c, Failure(NO_LINK, LINK, None, c._where))
+                try:
+                    self._drop(c, Failure(NO_LINK, LINK, None, c._where))
+                except BaseException as e:
+                    if first is None:
+                        first = e
+        if first is not None:
+            raise first
 
     def _data_waiting(self, conn):
         check = self._check
@@ -374,7 +383,9 @@ class Serving:
         """Take up to _ACCEPTS connections off the listener (it said it has some)."""
         listener = self._listener
         for _ in range(_ACCEPTS):
-            if self.stopped or listener is not self._listener:
+            # (paused: a connection could not be set up for want of memory - the listener
+            # rests now, not after turning away the rest of this wake-up's connections)
+            if self.stopped or self._paused or listener is not self._listener:
                 return
             try:
                 s, addr = listener.accept()
