@@ -446,6 +446,57 @@ class Cooperation(Base):
         self.assertEqual(open_fds(), connected - 1)  # the client's socket, and only it
         self.assertEqual(self.peer.conn.recv(10), b"")
 
+    def _await_run_then_sleep(self, c, stop_when):
+        """`await c.run()` in the caller's own task, stop() from another once
+        stop_when() holds; what the caller's next two sleeps then meet."""
+        after = []
+
+        async def stopper():
+            try:
+                await until(stop_when)
+                if self.peer is not None and self.peer.conn is None:
+                    self.peer.accept()
+                await asyncio.sleep_ms(30)  # inside the client's timed wait
+            finally:
+                c.stop()  # whatever happened: run() ends
+
+        async def main():
+            asyncio.create_task(stopper())
+            await c.run()
+            for _ in range(2):
+                try:
+                    await asyncio.sleep_ms(100)
+                    after.append("slept")
+                except asyncio.CancelledError:
+                    after.append("cancelled")
+
+        asyncio.run(main())
+        return after
+
+    def test_await_run_then_go_on_after_stop_while_connected(self):
+        # asyncio.wait_for_ms() leaves its runner task behind when the waiting task is
+        # cancelled, and the runner cancels that task again at its next sleep: after
+        # `await client.run()` returned, in the caller's code.
+        self.peer = Peer()
+        c = self.make(self.peer.port, heartbeat_ms=1000)  # a timed read wait
+        self.assertEqual(self._await_run_then_sleep(c, lambda: c.connected), ["slept", "slept"])
+        self.assertFalse(c.connected)
+
+    def test_await_run_then_go_on_after_stop_during_a_connect(self):
+        srv, port = listen(backlog=0)
+        import socket
+
+        held = socket.socket()
+        held.connect(socket.getaddrinfo("127.0.0.1", port)[0][-1])
+        self.peer = None
+        c = self.make(port, Recorder(), connect_timeout_ms=5000)  # the connect hangs
+        try:
+            after = self._await_run_then_sleep(c, lambda: ("connecting",) in self.handler.events)
+        finally:
+            held.close()
+            srv.close()
+        self.assertEqual(after, ["slept", "slept"])
+
     def test_cancelling_during_a_connect_attempt(self):
         srv, port = listen(backlog=0)
         import socket

@@ -23,7 +23,7 @@ class _Room(io.IOBase):
 
     asyncio's I/O queue keeps one entry per stream for both directions and drops the whole
     entry when one of its waiting tasks is cancelled (IOQueue.remove, extmod/asyncio/
-    core.py). The read wait is timed (wait_for_ms cancels it), so a writer parked on the
+    core.py). The read wait is timed (wait_ms() cancels it), so a writer parked on the
     same socket would be dropped with it and never woken again. This object has an entry
     of its own and answers for the socket's room to write."""
 
@@ -54,6 +54,41 @@ class _Room(io.IOBase):
                 return ev
             return 0
         return -1  # MP_STREAM_ERROR
+
+
+class _Alarm:
+    # Cancels `task` after ms unless cancelled first; `rang` tells its cancel apart.
+    def __init__(self, task):
+        self.task = task
+        self.rang = False
+
+    async def ring(self, ms):
+        await asyncio.sleep_ms(ms)
+        self.rang = True
+        self.task.cancel()
+
+
+async def wait_ms(aw, ms):
+    """Await ``aw`` (a wait in the I/O queue) for at most ``ms``: True when it completed,
+    False when the time ran out; a cancel from elsewhere (stop()) is raised.
+
+    Not ``asyncio.wait_for_ms()``: when the task waiting in it is cancelled, its runner
+    task stays behind and cancels that task once more the next time it sleeps
+    (extmod/asyncio/funcs.py, ``_run``) - after ``await client.run()`` has returned to
+    the caller, in the caller's own code. Here nothing outlives the wait. (A cancel from
+    outside in the very pass the alarm rings is taken for the alarm: the callers check
+    ``stopped`` after every wait.)"""
+    alarm = _Alarm(asyncio.current_task())
+    ringer = asyncio.create_task(alarm.ring(ms))
+    try:
+        await aw
+        return True
+    except asyncio.CancelledError:
+        if alarm.rang:
+            return False
+        raise
+    finally:
+        ringer.cancel()  # (one that has rung: nothing)
 
 
 def _awaitable(result):

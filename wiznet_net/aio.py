@@ -9,7 +9,7 @@ import asyncio
 import select
 import socket
 
-from ._aiowait import _awaitable, _ready, _Room
+from ._aiowait import _awaitable, _ready, _Room, wait_ms
 from ._common import send_size
 from ._compat import call_cold, const, stream_reader, stream_writer, ticks_add, ticks_diff
 from .failure import CLOSED, CONNECT, DNS, SEND, TIMEOUT, Failure, classify, errno_of
@@ -131,10 +131,7 @@ class AsyncReconnectingTCPClient(Session):
                 left = ticks_diff(deadline, self._clock.ticks_ms())
                 if left <= 0:
                     raise self._raise(self._drop(Failure(TIMEOUT, SEND, _ETIMEDOUT, self._where)))
-                try:
-                    await asyncio.wait_for_ms(_ready(room, True), left)
-                except asyncio.TimeoutError:
-                    pass  # the deadline is checked above
+                await wait_ms(_ready(room, True), left)  # (the deadline is checked above)
                 waited = True
         except BaseException:  # a failure has dropped s already; a cancel has not
             if sent and self._sock is s:
@@ -207,12 +204,9 @@ class AsyncReconnectingTCPClient(Session):
 
     async def _finish_connect(self, s):
         timeout = self.connect_timeout_ms
-        try:
-            if timeout is None:
-                await _ready(s, True)
-            else:
-                await asyncio.wait_for_ms(_ready(s, True), timeout)
-        except asyncio.TimeoutError:
+        if timeout is None:
+            await _ready(s, True)
+        elif not await wait_ms(_ready(s, True), timeout):
             raise Failure(TIMEOUT, CONNECT, _ETIMEDOUT, self._where)
         # Writable: connected, or failed. A failed connect reports POLLERR/POLLHUP and
         # its error on the next read.
@@ -238,9 +232,7 @@ class AsyncReconnectingTCPClient(Session):
         if wait == _NO_TIMER:
             await _ready(s)  # no timer to watch: wait for data only (stop() cancels)
         elif wait:
-            try:
-                await asyncio.wait_for_ms(_ready(s), wait)
-            except asyncio.TimeoutError:
+            if not await wait_ms(_ready(s), wait):
                 return
         else:  # data is waiting already (see _timers): read it, letting other tasks run first
             await asyncio.sleep_ms(0)

@@ -6,7 +6,7 @@
 # by package-aio.json only: a blocking program never loads asyncio for it.
 import asyncio
 
-from ._aiowait import _awaitable, _ready, _Room
+from ._aiowait import _awaitable, _ready, _Room, wait_ms
 from ._common import cut_short, drain, push, send_size
 from ._compat import const, ticks_add, ticks_diff
 from .failure import CLOSED, SEND, TIMEOUT, Failure
@@ -76,7 +76,6 @@ class AsyncTCPServer(Serving):
         self._task = None
         self._error = None  # a handler's exception in a connection's task, for run() to raise
         self._woken = False  # stop() cancelled run()'s wait (to end it, or to listen anew)
-        self._alarmed = False  # run()'s wait for the listener timed out (see _alarm)
         self._listen()
 
     # -- the tasks ----------------------------------------------------------------------
@@ -88,10 +87,8 @@ class AsyncTCPServer(Serving):
         self._task = asyncio.current_task()
         self._error = None
         self._woken = False
-        me = self._task
         try:
             while not self.stopped:
-                alarm = None
                 try:
                     wait = self._timers(_STEP_MS)
                     if self.stopped:
@@ -99,24 +96,15 @@ class AsyncTCPServer(Serving):
                     if self._paused or self._listener is None:  # resting after a failed accept
                         await asyncio.sleep_ms(wait)
                         continue
-                    # The listener, or the timers' next due time. Not wait_for_ms(): when
-                    # stop() cancels it, its runner task stays behind and cancels this task
-                    # again the next time it sleeps (asyncio/funcs.py _run) - in the loop,
-                    # or in the caller of `await server.run()` after it returned.
-                    self._alarmed = False
-                    alarm = asyncio.create_task(self._alarm(me, wait))
-                    await _ready(self._listener)
-                    self._accept_ready()
+                    if await wait_ms(_ready(self._listener), wait):  # or the timers' due time
+                        self._accept_ready()
                 except asyncio.CancelledError:
-                    # stop() (to end run(), or with start() after it, to serve on), the
-                    # alarm, or a cancel from outside; one delivery may stand for several
-                    woken = self._woken or self._alarmed
-                    self._woken = self._alarmed = False
+                    # stop() (to end run(), or with start() after it, to serve on) or a
+                    # cancel from outside; one delivery may stand for both
+                    woken = self._woken
+                    self._woken = False
                     if self._error is not None or not woken:
                         raise
-                finally:
-                    if alarm is not None:
-                        alarm.cancel()  # (one that has ended: nothing)
         except asyncio.CancelledError:
             if self._error is None and not self.stopped:  # cancelled from outside
                 raise
@@ -128,12 +116,6 @@ class AsyncTCPServer(Serving):
         if error is not None:
             self._error = None
             raise error
-
-    async def _alarm(self, task, ms):
-        # run()'s bounded wait for the listener: wakes it after ms unless cancelled first
-        await asyncio.sleep_ms(ms)
-        self._alarmed = True
-        task.cancel()
 
     async def _serve(self, conn):
         conn._running = True
@@ -235,10 +217,7 @@ class AsyncTCPServer(Serving):
                 left = ticks_diff(deadline, clock.ticks_ms())
                 if left <= 0:
                     raise conn._raise(self._drop(conn, Failure(TIMEOUT, SEND, _ETIMEDOUT, conn._where)))
-                try:
-                    await asyncio.wait_for_ms(_ready(room, True), left)
-                except asyncio.TimeoutError:
-                    pass  # the deadline is checked above
+                await wait_ms(_ready(room, True), left)  # (the deadline is checked above)
         except BaseException:  # a failure has dropped s already; a cancel has not
             if sent and conn._sock is s:
                 cut_short(conn)
