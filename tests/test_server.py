@@ -242,6 +242,33 @@ class Budget(Base):
         self.pump(lambda: stats["connects"] == 1)  # then the connection waiting is served
         self.assertEqual(stats["last_failure"].phase, "accept")
 
+    def test_no_memory_even_to_describe_a_failed_accept_still_rests_and_serves(self):
+        # The heap so short that the Failure describing the MemoryError cannot be made
+        # either: that second MemoryError escaped poll() and ended run().
+        import wiznet_net.serving as serving
+
+        self.make()
+        listener = flaky(self.server)
+        listener.failures = [MemoryError()]
+        real = serving.classify
+
+        def no_room(*args):
+            raise MemoryError
+
+        serving.classify = no_room
+        try:
+            self.clients.dial()
+            self.server.poll(50)
+        finally:
+            serving.classify = real
+        stats = self.server.stats
+        self.assertEqual((stats["accept_failures"], stats["last_failure"]), (1, None))
+        calls = listener.calls
+        self.server.poll(20)
+        self.assertEqual(listener.calls, calls)  # resting, as after any failed accept
+        self.clock.advance(100)
+        self.pump(lambda: stats["connects"] == 1)
+
     def test_no_memory_for_a_connection_rests_the_listener_before_the_next_accept(self):
         # The Connection object could not be made: that peer is turned away and counted,
         # and the listener rests as after a failed accept() - the peers behind it wait in

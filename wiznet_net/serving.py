@@ -400,10 +400,13 @@ class Serving:
 
     def _accept_failed(self, e):
         """Count a failed accept(); whether to go on accepting now."""
-        failure = classify(e, ACCEPT, "%s:%d" % (self.bind, self.port))
         self.stats["accept_failures"] += 1
+        try:
+            failure = classify(e, ACCEPT, "%s:%d" % (self.bind, self.port))
+        except MemoryError:  # no room even to say what failed: rest all the same
+            failure = None
         self.stats["last_failure"] = failure
-        if failure.kind == RESET:  # one peer gave up in the backlog: the next may be fine
+        if failure is not None and failure.kind == RESET:  # a peer gave up in the backlog
             return True
         self._paused = True
         self._paused_at = self._clock.ticks_ms()
