@@ -46,6 +46,12 @@ def main():
     if missing:
         sys.exit("record_board: no %s under build/board: run make board-test and make board-bench first"
                  % ", ".join(missing))
+    lib_dir = os.path.join(ROOT, "wiznet_net")
+    changed = max(os.path.getmtime(os.path.join(lib_dir, n)) for n in os.listdir(lib_dir) if n.endswith(".py"))
+    stale = [name for name, _ in FIGURES if os.path.getmtime(os.path.join(RUN, name)) < changed]
+    if stale:
+        sys.exit("record_board: the library changed after %s were measured: run make board-test and make "
+                 "board-bench again" % ", ".join(stale))
     os.makedirs(OUT, exist_ok=True)
     lib = library_hash()
     for name, source in FIGURES:
