@@ -498,6 +498,13 @@ export class W5500 {
       s.txRd = (s.txRd + len) & 0xffff;
       s.r[Sn_IR] |= IR_SENDOK;
       this.updateInt();
+      if (s.r[Sn_SR] === SOCK_CLOSE_WAIT) {
+        // A peer that closed its socket answers these bytes with a RST, which closes the
+        // chip's socket (ioLibrary send()/recv() then see it in Sn_SR [sock]). The host
+        // stopped reading at the peer's FIN, so it reports that RST only to a write: an
+        // empty one, shortly after (GUESS on the timing: 20 ms, loopback-fast).
+        setTimeout(() => { if (s.conn === conn && !conn.destroyed) conn.write(Buffer.alloc(0)); }, 20);
+      }
     });
   }
 

@@ -80,7 +80,7 @@ class BoardCase(unittest.TestCase):
         cls.dhcp_server = Dhcp() if cls.dhcp else None
         cls.board = None
         try:
-            cls.board = Board(cable=cls.cable, fs=cls.fs, name=cls.__name__)
+            cls.board = Board(cable=cls.cable, fs=cls.fs, name=cls.__name__, firmware=cls.firmware)
             cls.board.raw(timeout=30)
         except BaseException:
             cls.tearDownClass()

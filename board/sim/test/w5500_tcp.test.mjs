@@ -211,6 +211,19 @@ test('DISCON while ESTABLISHED: FIN_WAIT, the peer sees the end, CLOSED once it 
   } finally { chip.hardReset(); p.close(); }
 });
 
+test('bytes sent in CLOSE_WAIT to a peer that closed: its RST closes the chip socket', async () => {
+  const p = await peer((c) => { c.on('data', () => {}); c.end(); setTimeout(() => c.destroy(), 5); });
+  const chip = chipStack();
+  try {
+    await connect(chip, 2, p.port);
+    await until(() => read8(chip, 2, Sn_SR) === SOCK_CLOSE_WAIT, 'CLOSE_WAIT');
+    await sleep(30);
+    send(chip, 2, Buffer.from('x'));
+    await until(() => read8(chip, 2, Sn_SR) === SOCK_CLOSED, 'CLOSED after the RST answering the bytes');
+    assert.ok(read8(chip, 2, Sn_IR) & IR_DISCON);
+  } finally { chip.hardReset(); p.close(); }
+});
+
 test('peer resets: SOCK_CLOSED with DISCON (GUESS), not TIMEOUT', async () => {
   const p = await peer();
   const chip = chipStack();
