@@ -68,11 +68,13 @@ print("RESULT", {{"ifconfig": eth.ifconfig(), "status": eth.status()}})
 
 class BoardCase(unittest.TestCase):
     """A test class with its own board. Class attributes: `variant` ("py" or "mpy": the
-    library's files on the board), `cable` (plugged at power-on), `dhcp` (run dnsmasq)."""
+    library's files on the board), `cable` (plugged at power-on), `dhcp` (run dnsmasq),
+    `firmware` (None: firmware.bin; harness.FIRMWARE_CHIPSTACK: the WIZNET5K without lwIP)."""
 
     variant = "py"
     cable = True
     dhcp = True
+    firmware = None
 
     @classmethod
     def setUpClass(cls):
