@@ -21,7 +21,8 @@
 // --chip-sockets: the W5500's socket mode (TCP on the chip, for firmware built without
 // lwIP: firmware-chipstack.bin) - each chip socket is carried by a host TCP socket of
 // this process, bound to the chip's address (SIPR), so that address must exist in the
-// namespace (the harness adds it). Frames still pass through --tap for MACRAW.
+// namespace (the harness adds it). UDP sockets (the driver's DHCP and DNS clients) and
+// the chip's ARP are frames through --tap, as MACRAW's are.
 //
 // Pins follow the board definition (micropython ports/rp2/boards/W5500_EVB_PICO/
 // mpconfigboard.h): SPI0 SCK 18, MOSI 19, MISO 16; CS 17, RST 20, INTN 21.
@@ -77,6 +78,7 @@ const eth = (dir, f) => `${dir} ${Buffer.from(f.subarray(6, 12)).toString('hex')
 const chip = new W5500({
   cable: opts.cable,
   hostNet: opts.chipSockets ? net : null,
+  udpFrames: opts.chipSockets,
   log: opts.chipSockets ? note : null,
   onInt: (level) => board.setInput(PIN_INTN, level),
   onFrame: (f) => {

@@ -1,5 +1,6 @@
-// A behavioural model of the WIZnet W5500, as far as MicroPython's WIZNET5K driver in
-// lwIP mode uses it: socket 0 in MACRAW carries every Ethernet frame, lwIP does the rest.
+// A behavioural model of the WIZnet W5500, as far as MicroPython's WIZNET5K driver uses
+// it: in lwIP mode socket 0 in MACRAW carries every Ethernet frame and lwIP does the
+// rest; built without lwIP, the chip's own TCP and UDP sockets (socket mode, below).
 // Pure JavaScript, no emulator inside: the SPI side is select() / transfer(byte) /
 // deselect(), the wire side is receive(frame) and the onFrame callback, the board side is
 // hardReset() (the RSTn pin) and the onInt(level) callback (the INTn pin, active low).
@@ -21,6 +22,10 @@
 //         MicroPython's WIZNET5K without lwIP (network_wiznet5k.c WIZNET5K_PROVIDED_STACK):
 //         datasheet sect. 4 (Sn_MR, Sn_CR, Sn_IR, Sn_SR, Sn_DIPR/Sn_DPORT, Sn_TX_FSR,
 //         Sn_RX_RSR) and sect. 3.1 (RTR, RCR: the retransmission timeout).
+//  [udp]  socket mode, UDP (udpFrames): the chip's own ARP and UDP/IPv4 on the wire, as
+//         the ioLibrary's sendto()/recvfrom() (socket.c) and its DHCP client
+//         (Internet/DHCP/dhcp.c) use them: datasheet sect. 4 (Sn_MR UDP, Sn_DIPR,
+//         Sn_DPORT, Sn_PORT; the 8-byte UDP PACKET-INFO in the RX buffer), 3.1 (ARPTO).
 // Behaviour no source states is marked GUESS.
 //
 // Socket mode needs `hostNet` (node's `net` module, or a stand-in with the same
@@ -69,7 +74,9 @@ export class W5500 {
    * @param {(msg: string) => void} [opts.log]
    */
   constructor({ onFrame = () => {}, onInt = () => {}, cable = true, log = null, hostNet = null,
-    bindLocal = true } = {}) {
+    bindLocal = true, udpFrames = false } = {}) {
+    this.udpFrames = udpFrames; // UDP sockets send and receive frames on the wire [udp]
+    this.arp = new Map();       // [udp] IPv4 address -> MAC learnt from ARP replies
     this.hostNet = hostNet;     // socket mode: see the header
     this.bindLocal = bindLocal; // a host socket's local address is SIPR (the chip's own)
     this.onFrame = onFrame;
@@ -252,7 +259,11 @@ export class W5500 {
         s.txRd = s.txWr = s.txNext = s.rxRd = s.rxWr = 0;
         s.r[Sn_RX_RD] = s.r[Sn_RX_RD + 1] = 0;
         if (proto === Sn_MR_MACRAW && n === 0) s.r[Sn_SR] = SOCK_MACRAW;
-        else if (proto === Sn_MR_UDP) { s.r[Sn_SR] = SOCK_UDP; this.unsupported(n, 'UDP socket (opened, carries nothing)'); }
+        else if (proto === Sn_MR_UDP) {
+          // UDP: SOCK_UDP [ds 4: Sn_SR]; with udpFrames its datagrams are frames on the wire.
+          s.r[Sn_SR] = SOCK_UDP;
+          if (!this.udpFrames) this.unsupported(n, 'UDP socket (opened, carries nothing)');
+        }
         else if (proto === Sn_MR_TCP) {
           // TCP: SOCK_INIT, then LISTEN or CONNECT [ds 4: Sn_CR OPEN, Sn_SR].
           s.r[Sn_SR] = SOCK_INIT;
@@ -271,7 +282,9 @@ export class W5500 {
       case CR_CONNECT: this.tcpConnect(n); break;
       case CR_DISCON: this.tcpDiscon(n); break;
       case CR_SEND:
-        if (proto === Sn_MR_TCP) this.tcpSend(n); else this.rawSend(n);
+        if (proto === Sn_MR_TCP) this.tcpSend(n);
+        else if (proto === Sn_MR_UDP && this.udpFrames) this.udpSend(n);
+        else this.rawSend(n);
         break;
       case CR_RECV:
         // RECV tells the chip the host has read up to Sn_RX_RD [ds 4: Sn_CR RECV].
@@ -521,6 +534,142 @@ export class W5500 {
   }
 
 
+  // ---- socket mode: UDP as frames on the wire [udp] --------------------------------
+
+  macBytes() { return this.common.subarray(SHAR, SHAR + 6); }
+
+  /** The MAC a datagram to `ip` goes to: broadcast for 255.255.255.255 and the subnet's
+   *  broadcast address; else the destination's (on the subnet) or the gateway's, from ARP
+   *  [ds 3.1: GAR, SUBR; 4: Sn_CR SEND "ARP before the first send"]. */
+  nextHop(ip) {
+    const c = this.common, sub = c.subarray(SUBR, SUBR + 4), me = c.subarray(SIPR, SIPR + 4);
+    if (ip.every((b) => b === 255)) return { mac: new Uint8Array(6).fill(0xff) };
+    let onNet = true, bcast = true;
+    for (let i = 0; i < 4; i++) {
+      if ((ip[i] & sub[i]) !== (me[i] & sub[i])) onNet = false;
+      if ((ip[i] | sub[i]) !== 0xff) bcast = false;
+    }
+    if (onNet && bcast) return { mac: new Uint8Array(6).fill(0xff) };
+    const hop = onNet ? ip : c.subarray(GAR, GAR + 4);
+    return { ip: Uint8Array.from(hop), mac: this.arp.get(this.ip(hop)) };
+  }
+
+  frameOut(f) {
+    if (!this.cable) { this.stats.txNoLink++; return; }
+    this.stats.txFrames++;
+    this.onFrame(f);
+  }
+
+  /** An ARP request for `ip` from SHAR/SIPR [RFC 826; the chip resolves by itself]. */
+  arpRequest(ip) {
+    const f = new Uint8Array(42);
+    f.fill(0xff, 0, 6); f.set(this.macBytes(), 6); f[12] = 0x08; f[13] = 0x06;
+    f.set([0, 1, 8, 0, 6, 4, 0, 1], 14); f.set(this.macBytes(), 22);
+    f.set(this.common.subarray(SIPR, SIPR + 4), 28); f.set(ip, 38);
+    this.frameOut(f);
+  }
+
+  /** SEND on a UDP socket: one datagram, Sn_PORT -> Sn_DIPR:Sn_DPORT, then SENDOK; no ARP
+   *  answer within ARPTO: TIMEOUT instead [ds 4: Sn_CR SEND, Sn_IR; 3.1: RCR]. */
+  udpSend(n) {
+    const s = this.sock[n], size = this.bufSize(n, Sn_TXBUF_SIZE);
+    const len = (s.txWr - s.txRd) & 0xffff, data = new Uint8Array(len);
+    for (let i = 0; i < len; i++) data[i] = s.tx[(s.txRd + i) & (size - 1)];
+    s.txRd = s.txWr;
+    const dip = Uint8Array.from(s.r.subarray(Sn_DIPR, Sn_DIPR + 4));
+    const dport = (s.r[Sn_DPORT] << 8) | s.r[Sn_DPORT + 1], sport = (s.r[Sn_PORT] << 8) | s.r[Sn_PORT + 1];
+    const go = (mac) => {
+      this.frameOut(this.udpFrame(mac, dip, sport, dport, data, s.r[Sn_TTL]));
+      s.r[Sn_IR] |= IR_SENDOK;
+      this.updateInt();
+    };
+    const hop = this.nextHop(dip);
+    if (hop.mac) { go(hop.mac); return; }
+    // Resolve first; RCR+1 requests RTR apart, then TIMEOUT [ds 3.1: RTR, RCR, ARPTO].
+    const key = this.ip(hop.ip), rtr = ((this.common[RTR] << 8) | this.common[RTR + 1]) / 10;
+    let tries = 0;
+    const attempt = () => {
+      if (s.r[Sn_SR] !== SOCK_UDP) return;
+      const mac = this.arp.get(key);
+      if (mac) { go(mac); return; }
+      if (tries++ > this.common[RCR]) { s.r[Sn_IR] |= IR_TIMEOUT; this.updateInt(); return; }
+      this.arpRequest(hop.ip);
+      s.timer = setTimeout(attempt, rtr);
+    };
+    attempt();
+  }
+
+  udpFrame(mac, dip, sport, dport, data, ttl = 0x80) {
+    const f = new Uint8Array(14 + 20 + 8 + data.length);
+    f.set(mac, 0); f.set(this.macBytes(), 6); f[12] = 0x08; f[13] = 0x00;
+    const ip = 14, total = 20 + 8 + data.length;
+    // IPv4 header: TTL from Sn_TTL, DF clear, ID 0 (GUESS: the chip's ID sequence)
+    f.set([0x45, 0, total >> 8, total & 0xff, 0, 0, 0, 0, 0x80, 17, 0, 0], ip);
+    f[ip + 8] = ttl;
+    f.set(this.common.subarray(SIPR, SIPR + 4), ip + 12); f.set(dip, ip + 16);
+    const hs = sum16(f, ip, 20); f[ip + 10] = hs >> 8; f[ip + 11] = hs & 0xff;
+    const u = ip + 20, ulen = 8 + data.length;
+    f.set([sport >> 8, sport & 0xff, dport >> 8, dport & 0xff, ulen >> 8, ulen & 0xff, 0, 0], u);
+    f.set(data, u + 8);
+    // UDP checksum over the pseudo-header (the chip computes it [ds 1: hardwired UDP])
+    const pseudo = new Uint8Array(12 + ulen + (ulen & 1));
+    pseudo.set(f.subarray(ip + 12, ip + 20), 0); pseudo[9] = 17; pseudo[10] = ulen >> 8; pseudo[11] = ulen & 0xff;
+    pseudo.set(f.subarray(u, u + ulen), 12);
+    let cs = sum16(pseudo, 0, pseudo.length); if (cs === 0) cs = 0xffff;
+    f[u + 6] = cs >> 8; f[u + 7] = cs & 0xff;
+    return f;
+  }
+
+  /** A frame from the wire while no socket is in MACRAW: ARP (answered for SIPR, replies
+   *  learnt) and UDP to an open UDP socket's Sn_PORT, stored after the 8-byte PACKET-INFO
+   *  (source IP, source port, length) that recvfrom() reads [ds 4: UDP; sock recvfrom()].
+   *  GUESS: frames for other MACs, IPv4 fragments and options are dropped. */
+  udpReceive(frame) {
+    if (!this.cable) { this.stats.rxNoLink++; return false; }
+    if (frame.length < 42) return false;
+    const me = this.macBytes();
+    const bcast = frame.subarray(0, 6).every((b) => b === 0xff);
+    if (!bcast && !frame.subarray(0, 6).every((b, i) => b === me[i])) return false;
+    const type = (frame[12] << 8) | frame[13], sipr = this.common.subarray(SIPR, SIPR + 4);
+    if (type === 0x0806) {
+      const op = (frame[20] << 8) | frame[21], spa = frame.subarray(28, 32), tpa = frame.subarray(38, 42);
+      if (op === 2) this.arp.set(this.ip(spa), Uint8Array.from(frame.subarray(22, 28)));
+      if (op === 1 && !sipr.every((b) => b === 0) && tpa.every((b, i) => b === sipr[i])) {
+        const r = new Uint8Array(42);
+        r.set(frame.subarray(6, 12), 0); r.set(me, 6); r[12] = 0x08; r[13] = 0x06;
+        r.set([0, 1, 8, 0, 6, 4, 0, 2], 14); r.set(me, 22); r.set(sipr, 28);
+        r.set(frame.subarray(22, 28), 32); r.set(spa, 38);
+        this.frameOut(r);
+      }
+      return true;
+    }
+    if (type !== 0x0800 || frame[14] !== 0x45 || frame[23] !== 17) return false;
+    if (((frame[20] & 0x3f) | frame[21]) !== 0) return false;   // fragments
+    const dst = frame.subarray(30, 34);
+    const toMe = dst.every((b, i) => b === sipr[i]) || dst.every((b) => b === 255) ||
+      dst.every((b, i) => (b | this.common[SUBR + i]) === 0xff);
+    if (!toMe) return false;
+    const sport = (frame[34] << 8) | frame[35], dport = (frame[36] << 8) | frame[37];
+    const plen = ((frame[38] << 8) | frame[39]) - 8;
+    if (plen < 0 || 42 + plen > frame.length) return false;
+    for (let n = 0; n < SOCKETS; n++) {
+      const s = this.sock[n];
+      if (s.r[Sn_SR] !== SOCK_UDP || ((s.r[Sn_PORT] << 8) | s.r[Sn_PORT + 1]) !== dport) continue;
+      const size = this.bufSize(n, Sn_RXBUF_SIZE), total = 8 + plen;
+      if (size - this.rxUsed(n) < total) { this.stats.rxOverflow++; return false; }
+      const head = [...frame.subarray(26, 30), sport >> 8, sport & 0xff, plen >> 8, plen & 0xff];
+      for (let i = 0; i < 8; i++) s.rx[(s.rxWr + i) & (size - 1)] = head[i];
+      for (let i = 0; i < plen; i++) s.rx[(s.rxWr + 8 + i) & (size - 1)] = frame[42 + i];
+      s.rxWr = (s.rxWr + total) & 0xffff;
+      s.r[Sn_IR] |= IR_RECV;
+      this.stats.rxFrames++;
+      this.updateInt();
+      return true;
+    }
+    return false;
+  }
+
+
   unsupported(n, what) {
     this.stats.unsupported++;
     if (this.log) this.log(`S${n}: ${what} is not modelled`);
@@ -531,7 +680,7 @@ export class W5500 {
   /** A frame from the wire (destination MAC first, no FCS). Returns true if stored. */
   receive(frame) {
     const n = 0, s = this.sock[n], mr = s.r[Sn_MR];
-    if (s.r[Sn_SR] !== SOCK_MACRAW) return false;
+    if (s.r[Sn_SR] !== SOCK_MACRAW) return this.udpFrames ? this.udpReceive(frame) : false;
     if (!this.cable) { this.stats.rxNoLink++; return false; }
     if (frame.length < 14 || frame.length > MAX_FRAME) { this.stats.rxFiltered++; return false; }
     const bcast = frame[0] === 0xff && frame[1] === 0xff && frame[2] === 0xff &&
@@ -587,4 +736,12 @@ export class W5500 {
       this.onInt(level);
     }
   }
+}
+
+/** The Internet checksum (RFC 1071) of `len` bytes of `b` from `off`. */
+function sum16(b, off, len) {
+  let sum = 0;
+  for (let i = 0; i < len; i += 2) sum += (b[off + i] << 8) | (i + 1 < len ? b[off + i + 1] : 0);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+  return (~sum) & 0xffff;
 }

@@ -6,9 +6,11 @@ port, here on the real driver.
 
 The model carries each chip socket on a host socket bound to the chip's address, so for
 this class 192.168.77.2 is an address of the namespace itself (on lo): every connection
-stays inside the namespace. The model carries no UDP: the ioLibrary's DHCP and DNS
-clients (chip sockets 1 and 2) run against silence - a network whose DHCP and DNS servers
-do not answer. A lease and a name lookup that succeeds are not covered."""
+stays inside the namespace. UDP goes on the wire as frames (the model's own ARP and
+UDP/IPv4): the ioLibrary's DHCP client gets its lease from dnsmasq on tap0. For its
+conflict check (a datagram to the leased address must draw no ARP reply) the namespace's
+kernel must not answer ARP on tap0 for the address it holds on lo: arp_ignore=1 there
+for the class. No DNS server answers (a lookup that succeeds is not covered)."""
 import os
 import socket
 import struct
@@ -18,7 +20,7 @@ import threading
 import time
 
 from boardcase import BoardCase, EchoServer
-from harness import BOARD_IP, FIRMWARE_CHIPSTACK, HOST_IP, example_source, wait_until
+from harness import BOARD_IP, FIRMWARE_CHIPSTACK, HOST_IP, TAP, example_source, wait_until
 
 PEER_PORT = 9310  # CommandPeer
 ECHO_PORT = 8082  # examples/pc_server.py
@@ -185,15 +187,16 @@ print("RESULT", R)
 
 
 class ChipStackBoard(BoardCase):
-    """A chip-stack board with the static address (no tests of its own)."""
+    """A chip-stack board with the static address (no tests of its own); dnsmasq runs."""
 
     firmware = FIRMWARE_CHIPSTACK
-    dhcp = False
+    dhcp = True
 
     @classmethod
     def setUpClass(cls):
         # The board's address is the namespace's own for this class (see the docstring).
         subprocess.run(["ip", "addr", "add", BOARD_IP + "/32", "dev", "lo"], check=True, timeout=10)
+        subprocess.run(["sysctl", "-qw", "net.ipv4.conf.%s.arp_ignore=1" % TAP], check=True, timeout=10)
         try:
             super().setUpClass()
             cls.first = cls.board.run(FIRST, timeout=30).result
@@ -205,6 +208,7 @@ class ChipStackBoard(BoardCase):
     @classmethod
     def tearDownClass(cls):
         super().tearDownClass()
+        subprocess.run(["sysctl", "-qw", "net.ipv4.conf.%s.arp_ignore=0" % TAP], check=False, timeout=10)
         subprocess.run(["ip", "addr", "del", BOARD_IP + "/32", "dev", "lo"], check=False, timeout=10)
 
     def setUp(self):
@@ -216,7 +220,7 @@ class ChipStackBoard(BoardCase):
 
 class ChipStack(ChipStackBoard):
 
-    def test_1_static_address_on_the_chip_stack(self):
+    def test_01_static_address_on_the_chip_stack(self):
         # First activation: the chip's address is 0.0.0.0, yet isconnected() is True
         # (link and active only, wiznet5k_isconnected) - why nic() asks for an address.
         self.assertEqual(self.first["first"], (("0.0.0.0",) * 4, True, 2))
@@ -225,7 +229,7 @@ class ChipStack(ChipStackBoard):
         self.assertEqual(r["status"], 2)  # link and active
         self.assertFalse(r["lwip"])  # the library's sign of the chip stack
 
-    def test_2_the_driver_as_the_fake_claims(self):
+    def test_02_the_driver_as_the_fake_claims(self):
         r = self.board.run(PROBE, timeout=90).result
         # modsocket.c: no NIC bound before connect -> ENOTCONN; the driver's
         # settimeout is EINVAL after.
@@ -259,7 +263,7 @@ class ChipStack(ChipStackBoard):
         self.assertEqual(r["emfile"], 24)
         self.assertEqual(r["connect_after_closing_them"], None)
 
-    def test_3_echo_example_against_pc_server(self):
+    def test_03_echo_example_against_pc_server(self):
         server = EchoServer(ECHO_PORT)
         try:
             src = example_source("tcp_client_echo.py")
@@ -282,7 +286,7 @@ class ChipStack(ChipStackBoard):
         finally:
             server.stop()
 
-    def test_4_a_peer_close_is_seen_by_the_idle_timeout_and_the_default_is_chip_stack_idle_ms(self):
+    def test_04_a_peer_close_is_seen_by_the_idle_timeout_and_the_default_is_chip_stack_idle_ms(self):
         code = """
 import time
 from wiznet_net import ReconnectingTCPClient, Backoff
@@ -344,7 +348,7 @@ print("RESULT", R)
         self.assertEqual(r["beat_kind"], ("reset", "send"))
         self.assertLess(r["beat_seen_after_ms"], 3000)
 
-    def test_5_asyncio_client_and_servers_are_refused(self):
+    def test_05_asyncio_client_and_servers_are_refused(self):
         code = """
 R = {}
 from wiznet_net.aio import AsyncReconnectingTCPClient
@@ -374,7 +378,7 @@ print("RESULT", R)
         self.assertIsNotNone(r["server"])
         self.assertIn("lwIP", r["server"])
 
-    def test_6_out_of_chip_sockets_is_emfile_no_memory_and_retried(self):
+    def test_06_out_of_chip_sockets_is_emfile_no_memory_and_retried(self):
         code = """
 import socket
 from wiznet_net import ReconnectingTCPClient, Backoff
@@ -407,7 +411,7 @@ print("RESULT", R)
         self.assertEqual(r["failed"], ("no_memory", 24, True, True, True))
         self.assertTrue(r["connected_after_one_freed"])
 
-    def test_7_reactivation_writes_back_the_drivers_defaults_not_the_static_address(self):
+    def test_07_reactivation_writes_back_the_drivers_defaults_not_the_static_address(self):
         code = """
 eth.active(False)
 eth.active(True)
@@ -420,7 +424,58 @@ print("RESULT", R)
         self.assertEqual(r["reactivated"], (("192.168.0.18", "255.255.255.0", "192.168.0.1", "8.8.8.8"), True))
         self.assertEqual(self.board.run(UP, timeout=30).result["ifconfig"][0], BOARD_IP)
 
-    def test_8_a_name_lookup_nobody_answers_is_not_stopped_by_ctrl_c(self):
+    def test_08_dhcp_lease_from_dnsmasq_and_the_try_takes_chip_socket_1(self):
+        code = """
+import time
+from wiznet_net import nic, ReconnectingTCPClient, Backoff
+R = {}
+t = time.ticks_ms()
+eth = nic("W5500-EVB-Pico", dhcp=True, timeout_ms=15000)
+R["nic_ms"] = time.ticks_diff(time.ticks_ms(), t)
+R["leased"] = eth.ifconfig()
+class H:
+    def __init__(self):
+        self.events = []
+    def on_data(self, c, data):
+        self.events.append(data)
+    def on_disconnect(self, c, f):
+        self.events.append(f and (f.kind, f.phase, f.errno, "DHCP" in f.hint))
+h0, h1 = H(), H()
+c0 = ReconnectingTCPClient("%(host)s", %(port)d, h0, backoff=Backoff(initial_ms=60000, max_ms=60000))
+c0.poll(2000)
+c1 = ReconnectingTCPClient("%(host)s", %(port)d, h1, backoff=Backoff(initial_ms=60000, max_ms=60000))
+c1.poll(2000)
+R["connected"] = (c0.connected, c1.connected)
+t = time.ticks_ms()
+R["again"] = eth.ifconfig("dhcp")
+R["again_ms"] = time.ticks_diff(time.ticks_ms(), t)
+c0.send(b"zero")
+t = time.ticks_ms()
+while not h0.events and time.ticks_diff(time.ticks_ms(), t) < 3000:
+    c0.poll(100)
+R["c0"] = list(h0.events)
+try:
+    c1.send(b"one")
+    R["c1"] = "sent"
+except Exception as f:
+    R["c1"] = (f.kind, f.phase, f.errno, "DHCP" in f.hint)
+c0.stop()
+c1.stop()
+print("RESULT", R)
+""" % {"host": HOST_IP, "port": PEER_PORT}
+        r = self.board.run(code, timeout=90).result
+        # nic(dhcp=True) on the chip stack: the driver's blocking ifconfig('dhcp'), the
+        # ioLibrary's DHCP over chip socket 1, answered by dnsmasq
+        self.assertEqual(r["leased"][:3], (BOARD_IP, "255.255.255.0", HOST_IP))
+        self.assertLess(r["nic_ms"], 5000)
+        self.assertEqual(r["connected"], (True, True))
+        self.assertEqual(r["again"][0], BOARD_IP)
+        self.assertEqual(r["c0"], [b"zero"])  # chip socket 0 untouched
+        # the DHCP client reopened chip socket 1 in UDP mode: SOCKERR_SOCKMODE
+        self.assertEqual(r["c1"], ("closed", "send", 5, True))
+        self.board.run(UP, timeout=30)
+
+    def test_10_a_name_lookup_nobody_answers_is_not_stopped_by_ctrl_c(self):
         # Last: the board does not come back. ioLibrary DNS_run() counts its timeout in
         # dns_1s_tick, which only DNS_time_handler() advances - nothing in MicroPython
         # calls it - and its wait loop never yields to the VM (Internet/DNS/dns.c): a
@@ -440,9 +495,11 @@ print("RESULT", R)
         self.assertNotIn("Error", tail)
 
 
-@unittest.skipUnless(os.environ.get("BOARD_SLOW"), "a DHCP try costs 12 s of board time (about 70 s): BOARD_SLOW=1 runs it")
-class ChipStackDhcp(ChipStackBoard):
-    def test_a_dhcp_try_takes_chip_socket_1_and_clears_the_address(self):
+@unittest.skipUnless(os.environ.get("BOARD_SLOW"), "a DHCP try nobody answers costs 12 s of board time (about 70 s): BOARD_SLOW=1 runs it")
+class ChipStackNoDhcpServer(ChipStackBoard):
+    dhcp = False
+
+    def test_a_dhcp_try_nobody_answers_takes_chip_socket_1_and_clears_the_address(self):
         code = """
 import time
 from wiznet_net import ReconnectingTCPClient, Backoff
