@@ -505,9 +505,34 @@ print("RESULT", R)
         self.assertNotIn("Error", tail)
 
 
-@unittest.skipUnless(os.environ.get("BOARD_SLOW"), "a DHCP try nobody answers costs 12 s of board time (about 70 s): BOARD_SLOW=1 runs it")
-class ChipStackNoDhcpServer(ChipStackBoard):
+@unittest.skipUnless(os.environ.get("BOARD_SLOW"), "a DHCP try nobody answers (12 s of board time, about 70 s) and the default idle timeout (60 s): BOARD_SLOW=1 runs them")
+class ChipStackSlow(ChipStackBoard):
     dhcp = False
+
+    def test_a_peer_close_is_seen_by_the_default_idle_timeout_of_60_s(self):
+        code = """
+import time
+from wiznet_net import ReconnectingTCPClient, Backoff
+class H:
+    def __init__(self):
+        self.events = []
+    def on_disconnect(self, c, f):
+        self.events.append(f and (f.kind, f.phase))
+h = H()
+c = ReconnectingTCPClient("%(host)s", %(port)d, h, backoff=Backoff(initial_ms=120000, max_ms=120000))
+c.poll(2000)
+c.send(b"FIN")
+t = time.ticks_ms()
+while c.connected and time.ticks_diff(time.ticks_ms(), t) < 70000:
+    c.poll(1000)
+R = {"events": list(h.events), "seen_after_ms": time.ticks_diff(time.ticks_ms(), t)}
+c.stop()
+print("RESULT", R)
+""" % {"host": HOST_IP, "port": PEER_PORT}
+        r = self.board.run(code, timeout=150).result
+        self.assertEqual(r["events"], [("timeout", "recv")])
+        self.assertGreaterEqual(r["seen_after_ms"], 59000)
+        self.assertLess(r["seen_after_ms"], 62000)
 
     def test_a_dhcp_try_nobody_answers_takes_chip_socket_1_and_clears_the_address(self):
         code = """
