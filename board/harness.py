@@ -35,6 +35,7 @@ BOARD_IP = "192.168.77.2"  # what dnsmasq leases to the board's MAC
 BOARD_MAC = "02:00:00:00:00:02"  # the firmware's MAC: the emulated flash has a zero unique ID
 NETMASK = "255.255.255.0"
 NODE = os.environ.get("NODE", "node")
+FIRMWARE_CHIPSTACK = os.path.join(BOARD_DIR, "firmware", "firmware-chipstack.bin")
 PYTHON = sys.executable
 
 
@@ -80,11 +81,13 @@ class Result:
 
 class Board:
     """One emulated W5500-EVB-Pico. ``cable``: plugged in at power-on; ``fs``: a littlefs
-    image to start from (a copy is used: the board's writes do not change it)."""
+    image to start from (a copy is used: the board's writes do not change it);
+    ``firmware``: another image than firmware.bin (FIRMWARE_CHIPSTACK: the WIZNET5K
+    without lwIP, whose TCP runs on the chip - the model's socket mode is then on)."""
 
     counter = 0
 
-    def __init__(self, cable=True, fs=None, name=None, eth_log=False, tcp=None):
+    def __init__(self, cable=True, fs=None, name=None, eth_log=False, tcp=None, firmware=None):
         Board.counter += 1
         self.name = name or "board%d" % Board.counter
         os.makedirs(RUN_DIR, exist_ok=True)
@@ -99,6 +102,10 @@ class Board:
             cmd += ["--eth-log"]
         if tcp:
             cmd += ["--tcp", str(tcp)]
+        if firmware:
+            cmd += ["--firmware", firmware]
+            if firmware == FIRMWARE_CHIPSTACK:
+                cmd += ["--chip-sockets"]
         self._buf = bytearray()
         self._pos = 0  # parse cursor into _buf
         self._cond = threading.Condition()

@@ -23,7 +23,7 @@ ESTABLISHED, CLOSE_WAIT, CLOSED = "established", "close_wait", "closed"
 # (13 comes from connect(): Sn_IR_TIMEOUT before SOCK_CLOSED. On an open connection the
 # chip's retransmission timeout moves Sn_SR to SOCK_CLOSED - W5500 datasheet, Sn_IR - and
 # send() / recv() test Sn_SR first: a peer gone silent reads 7 there, as a reset does.)
-SOCKCLOSED, SOCKSTATUS, TIMEOUT, DATALEN = 4, 7, 13, 14
+SOCKCLOSED, SOCKMODE, SOCKSTATUS, TIMEOUT, DATALEN = 4, 5, 7, 13, 14
 _EAGAIN, _EINVAL, _EMFILE, _ENOTCONN, _ETIMEDOUT = 11, 22, 24, 107, 110
 _BLOCKS_MS = 2000  # a call that would block forever on the chip fails the test after this
 
@@ -36,12 +36,14 @@ class ChipStackSocket(io.IOBase):
     made = []  # every socket of the current test
     in_use = 0  # hardware sockets taken (all ChipStackSockets share one chip)
 
-    def __init__(self, af=socket.AF_INET, kind=socket.SOCK_STREAM, interrupt_connect=False):
+    def __init__(self, af=socket.AF_INET, kind=socket.SOCK_STREAM, interrupt_connect=False, timeout_race=False):
         self.s = socket.socket(af, kind)
         self.state = None  # modsocket.c socket_make_new: no NIC and no chip socket yet
         self.rx = bytearray()  # the chip's receive buffer (Sn_RX_RSR = its length)
         self.sending = False  # ioLibrary send(): sock_is_sending
         self.interrupt_connect = interrupt_connect
+        self.timeout_race = timeout_race
+        self.taken = False  # the driver's DHCP or DNS reopened this chip socket (take())
         self.closed_ = False
         self.hw = False
         self.eof = False  # recv() gave b'' and closed the chip's socket
@@ -72,10 +74,26 @@ class ChipStackSocket(io.IOBase):
         except OSError as e:
             # ioLibrary connect(): SOCK_CLOSED (a RST answered the SYN) -> SOCKERR_SOCKCLOSED;
             # Sn_IR_TIMEOUT -> SOCKERR_TIMEOUT; the driver then closes the chip socket.
+            # Its wait loop reads Sn_IR, then Sn_SR: a timeout (which sets both at once)
+            # between the two reads is SOCKERR_SOCKCLOSED too (timeout_race; seen on the
+            # board's chip-stack firmware, board/tests/test_10_chipstack.py).
             self._free()
-            raise OSError(TIMEOUT if e.args[0] == _ETIMEDOUT else SOCKCLOSED)
+            timed_out = e.args[0] == _ETIMEDOUT and not self.timeout_race
+            raise OSError(TIMEOUT if timed_out else SOCKCLOSED)
         self.state = ESTABLISHED
         self.s.setblocking(False)  # the fake's own pumping; the chip's sockets block
+
+    def take(self):
+        # The driver's DHCP (ifconfig('dhcp'): DHCP_init(1, ...)) or a name lookup
+        # (DNS_init(2, ...)) opens this chip socket in UDP mode (ioLibrary socket() closes
+        # it first) without asking the driver's socket_used (network_wiznet5k.c). The
+        # ioLibrary's send()/recv() then fail CHECK_SOCKMODE: SOCKERR_SOCKMODE, errno 5,
+        # and the driver closes the socket (board: test_10_chipstack.py). The peer sees a
+        # close; its data is not read.
+        self.taken = True
+        self.state = CLOSED
+        self.rx = bytearray()
+        self.s.close()
 
     # -- what the chip saw on the wire ---------------------------------------------------
 
@@ -102,6 +120,8 @@ class ChipStackSocket(io.IOBase):
             return -1  # MP_STREAM_ERROR
         if self.closed_:
             return _POLL_NVAL  # modsocket.c socket_ioctl: closed socket
+        if self.taken:
+            return arg & _POLL_WR  # the UDP socket: nothing received, its TX buffer free
         self._pump()
         ready = 0
         # wiznet5k_socket_ioctl: readable iff Sn_RX_RSR != 0, writable iff Sn_TX_FSR != 0.
@@ -123,6 +143,9 @@ class ChipStackSocket(io.IOBase):
         # SOCKERR_SOCKSTATUS (7, the driver frees the socket); ESTABLISHED with nothing ->
         # waits for ever. GUESS: loopback acknowledges at once, so TX_FSR is always full.
         # Unreachable through the client: poll() never calls this socket readable then.
+        if self.taken:
+            self._free()
+            raise OSError(SOCKMODE)
         deadline = time.ticks_add(time.ticks_ms(), _BLOCKS_MS)
         while True:
             self._pump()
@@ -152,6 +175,9 @@ class ChipStackSocket(io.IOBase):
         # not ESTABLISHED/CLOSE_WAIT -> SOCKERR_SOCKSTATUS; the previous SEND not yet
         # SENDOK -> SOCK_BUSY (0, also in blocking mode); else at most TxMAX bytes, waiting
         # for room. GUESS: SENDOK is in by the call after a busy one.
+        if self.taken:  # CHECK_SOCKMODE comes before CHECK_SOCKDATA
+            self._free()
+            raise OSError(SOCKMODE)
         if not len(view):
             self._free()
             raise OSError(DATALEN)
@@ -206,7 +232,8 @@ class ChipStackSocket(io.IOBase):
         self.state = CLOSED
         if not self.closed_:
             self.closed_ = True
-            self.s.close()
+            if not self.taken:
+                self.s.close()
 
     # No fileno(): the unix port's select.poll would then watch the host socket's
     # descriptor (POSIX poll) and report the kernel's readiness, EOF included, instead

@@ -39,7 +39,7 @@ def recorded():
 class Fixtures(unittest.TestCase):
     def test_images_match_their_recorded_sha256(self):
         sums = recorded()
-        self.assertEqual(sorted(sums), ["bootrom-b1.bin", "firmware.bin"])
+        self.assertEqual(sorted(sums), ["bootrom-b1.bin", "firmware-chipstack.bin", "firmware.bin"])
         for name, digest in sums.items():
             self.assertEqual(sha256_of(FW + "/" + name), digest, name)
 
@@ -48,6 +48,22 @@ class Fixtures(unittest.TestCase):
         for name in os.listdir(FW):
             if name.endswith(".bin") or name.endswith(".img") or name.endswith(".uf2"):
                 self.assertIn(name, sums)
+
+    def test_the_chip_stack_variant_is_recorded_with_its_recipe(self):
+        # build.sh builds it with VARIANT=chipstack from the same commits; SOURCES.txt
+        # says how (lwIP off through a board variant file).
+        with open(FW + "/SOURCES.txt") as f:
+            sources = f.read()
+        self.assertIn("firmware-chipstack.bin (VARIANT=chipstack build.sh)", sources)
+        self.assertIn("set(MICROPY_PY_LWIP 0)", sources)
+        with open(FW + "/build.sh") as f:
+            script = f.read()
+        self.assertIn("set(MICROPY_PY_LWIP 0)", script)
+        self.assertIn("BOARD_VARIANT=CHIPSTACK", script)
+        # a different image from the lwIP one, and no larger than the flash before the
+        # filesystem (2 MiB - 1408 KiB)
+        self.assertNotEqual(sha256_of(FW + "/firmware.bin"), sha256_of(FW + "/firmware-chipstack.bin"))
+        self.assertTrue(os.stat(FW + "/firmware-chipstack.bin")[6] < 2 * 1024 * 1024 - 1408 * 1024)
 
     def test_boot_rom_is_16_KiB(self):
         self.assertEqual(os.stat(FW + "/bootrom-b1.bin")[6], 16384)

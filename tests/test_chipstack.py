@@ -10,6 +10,16 @@ from wiznet_net import Backoff, Failure, ReconnectingTCPClient
 from wiznet_net.session import CHIP_STACK_IDLE_MS
 
 
+class _Silent:
+    """A host socket whose connect times out (a peer that never answers the SYN)."""
+
+    def connect(self, addr):
+        raise OSError(110)
+
+    def close(self):
+        pass
+
+
 class Base(SocketTestCase):
     def setUp(self):
         micropython_only("the fake chip-stack socket answers MicroPython's poll through ioctl")
@@ -154,6 +164,35 @@ class ChipStack(Base):
         c = self.make(max_attempts=1)
         f = raises(Failure, c.poll, 0)
         self.assertEqual((f.kind, f.phase, f.errno), ("refused", "connect", 4))
+
+    def test_a_dhcp_try_that_takes_the_connections_chip_socket_ends_it_as_closed(self):
+        # ifconfig('dhcp') reopens chip socket 1 in UDP mode under an open connection
+        # (and a name lookup socket 2): its next send fails with SOCKERR_SOCKMODE, 5.
+        c = self.connect()
+        c.socket.take()
+        f = raises(Failure, c.send, b"more")
+        self.assertEqual((f.kind, f.phase, f.errno, f.retryable), ("closed", "send", 5, True))
+        self.assertIn("DHCP", f.hint)
+        self.assertFalse(c.connected)
+        self.assertEqual(self.handler.named("disconnect"), [("disconnect", "closed")])
+        poll_until(c, lambda: c.connected)  # and it connects again
+        self.peer.accept()
+
+    def test_a_connect_timeout_may_read_as_refused(self):
+        # ioLibrary connect()'s read order (Sn_IR, then Sn_SR): the kind is "refused", the
+        # hint says it may be silence.
+        client_module.socket = FakeSocketModule(timeout_race=True)
+        s = ChipStackSocket(timeout_race=True)
+        s.s.close()
+        s.s = _Silent()
+        e = raises(OSError, s.connect, ("10.0.0.1", 80))
+        self.assertEqual(e.args[0], 4)
+        from wiznet_net import classify
+
+        f = classify(e, "connect", "10.0.0.1:80")
+        self.assertEqual(f.kind, "refused")
+        self.assertIn("no answer", f.hint)
+        s.close()
 
     def test_ctrl_c_during_connect_leaks_nothing(self):
         client_module.socket = FakeSocketModule(interrupt_connect=True)

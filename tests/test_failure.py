@@ -34,6 +34,19 @@ class ConnectPhase(unittest.TestCase):
         for code in (111, 4):
             self.assertEqual(kind(code, "connect"), "refused", code)
 
+    def test_chip_stack_4_while_connecting_may_also_be_no_answer(self):
+        # ioLibrary connect() reads Sn_IR (TIMEOUT?) and then Sn_SR (CLOSED?) while it
+        # waits: a timeout that lands between the two reads comes back as
+        # SOCKERR_SOCKCLOSED (4), the code of a refusal (seen on the board's chip-stack
+        # firmware: a connect to an address nobody has read 4). Still "refused" - that is
+        # what 4 mostly is - but the hint says it may be silence.
+        with OnABoard():
+            f = classify(OSError(4), "connect", "10.0.0.1:80")
+        self.assertEqual(f.kind, "refused")
+        self.assertIn("nothing listens on 10.0.0.1:80", f.hint)
+        self.assertIn("no answer", f.hint)
+        self.assertFalse("no answer" in classify(OSError(104), "connect", "10.0.0.1:80").hint)
+
     def test_104_while_connecting_on_the_unix_port_is_a_reset(self):
         # The unix port refuses with 111; 104 there means the server accepted and reset
         # at once (the asyncio client sees it as the outcome of its non-blocking connect).
@@ -107,6 +120,19 @@ class ConnectedPhases(unittest.TestCase):
 
     def test_link_down(self):
         self.assertEqual(kind(100, "send"), "no_link")
+
+    def test_chip_stack_5_once_connected_is_a_socket_the_driver_took(self):
+        # The chip-stack driver's DHCP (ifconfig('dhcp'): DHCP_init(1, ...)) and name
+        # lookups (DNS_init(2, ...)) reopen chip sockets 1 and 2 in UDP mode without
+        # asking (network_wiznet5k.c); the ioLibrary's send()/recv() on the TCP socket
+        # that was there then fail CHECK_SOCKMODE: SOCKERR_SOCKMODE, errno 5 (seen on the
+        # board's chip-stack firmware). The connection is gone at our end: closed.
+        for phase in ("recv", "send"):
+            f = classify(OSError(5), phase, "10.0.0.1:80")
+            self.assertEqual(f.kind, "closed", phase)
+            self.assertIn("DHCP", f.hint)
+            self.assertIn("DNS", f.hint)
+        self.assertEqual(kind(5, "connect"), "unknown")
 
 
 class DnsAndOddExceptions(unittest.TestCase):

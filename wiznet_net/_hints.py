@@ -41,6 +41,14 @@ _NO_SOCKET = (
     "every hardware socket of the chip is in use (W5500: 8, W5100S: 4, on chip-stack firmware;"
     " on a PC: every file descriptor of the process) - close sockets you no longer need"
 )
+# chip stack, 4 in connect: ioLibrary connect() reads Sn_IR, then Sn_SR - a timeout between
+# the two reads looks like the RST of a refusal
+_REFUSED_CHIP = _HINTS[REFUSED] + " (on chip-stack firmware this code may also be no answer at all)"
+# chip stack, 5 once connected: SOCKERR_SOCKMODE, the chip socket reopened by the driver
+_TAKEN = (
+    "the connection to %s was ended by the firmware: its DHCP (chip socket 1) or DNS lookup"
+    " (chip socket 2) took this chip socket - use an IP address, and fewer sockets while DHCP runs"
+)
 # a server's send waited send_timeout_ms for room: the peer stopped reading
 _SEND_TIMEOUT = "%s did not take the data within send_timeout_ms - it stopped reading, or it is gone"
 _ACCEPT_RESET = "%s reset its connection before the server accepted it (a port scan, or a client that gave up)"
@@ -78,6 +86,10 @@ def hint(kind, phase, where, errno=None):
         text = _HEAP if errno is None else _NO_SOCKET if errno == 24 else _HINTS[NO_MEMORY]
     elif kind == TIMEOUT and errno == 103 and phase in (RECV, SEND):
         text = _ABORTED
+    elif kind == REFUSED and errno == 4:
+        text = _REFUSED_CHIP
+    elif kind == CLOSED and errno == 5:
+        text = _TAKEN
     elif kind == CLOSED and phase == SEND and errno is None:
         text = _CUT
     elif kind == TIMEOUT and phase == SEND:

@@ -1,6 +1,6 @@
 # What a network error means. A raw errno is ambiguous: 104 while connecting means
 # "nothing listens there" on lwIP, 104 once connected means "the peer reset us", and the
-# WIZnet chip-stack driver reuses small numbers (4, 7, 13) for its own SOCKERR_* codes.
+# WIZnet chip-stack driver reuses small numbers (4, 5, 7, 13) for its own SOCKERR_* codes.
 # classify() reads the code together with the phase it happened in.
 from ._compat import HOST, call_cold
 
@@ -39,6 +39,9 @@ _RESET_ONLINE = (104, 7)  # 7: chip-stack SOCKERR_SOCKSTATUS (the peer closed or
 _TIMEOUT_ONLINE = (110, 13, 11, 103)
 _UNREACHABLE = (113, 101, 118)  # EHOSTUNREACH, ENETUNREACH, EHOSTDOWN
 _CLOSED = (32, 9, 107)  # EPIPE, EBADF, ENOTCONN
+# 5 once connected: chip-stack SOCKERR_SOCKMODE - the driver's DHCP or DNS reopened our
+# chip socket in UDP mode (network_wiznet5k.c: DHCP_init(1, ...), DNS_init(2, ...))
+_TAKEN = 5
 # ENOMEM: lwIP out of TCP slots or buffers; ENOBUFS; EMFILE: the chip-stack driver has no
 # free hardware socket (network_wiznet5k.c wiznet5k_socket_socket)
 _NO_MEMORY = (12, 105, 24)
@@ -145,6 +148,8 @@ def _kind(exc, phase, code):
             return RESET
         if code in _TIMEOUT_ONLINE:
             return TIMEOUT
+        if code == _TAKEN:
+            return CLOSED
     if code in _UNREACHABLE:
         return UNREACHABLE
     if code in _CLOSED:

@@ -5,6 +5,17 @@
 # checks its sha256 (board/firmware/SHA256SUMS).
 #
 #   MIRRORS=/path/to/snapshots board/firmware/build.sh [OUT_DIR]
+#   VARIANT=chipstack MIRRORS=... board/firmware/build.sh [OUT_DIR]
+#
+# VARIANT=chipstack builds firmware-chipstack.bin instead: the same sources and board
+# with lwIP off (MICROPY_PY_LWIP=0), so extmod/network_wiznet5k.c takes its
+# WIZNET5K_PROVIDED_STACK path and sockets are the chip's own (the ioLibrary's
+# Ethernet/socket.c under extmod/modsocket.c). The board's mpconfigboard.cmake sets
+# MICROPY_PY_LWIP with a plain set(), which a -D on the cmake line cannot override, and
+# ports/rp2/CMakeLists.txt includes a board variant's cmake file after it: so the switch
+# is a variant file written into the unpacked tree (BOARD_VARIANT=CHIPSTACK). Without
+# lwIP the rp2 CMakeLists.txt leaves WIZCHIP_USE_MAX_BUFFER undefined: the ioLibrary's
+# default 2 KiB per socket for all 8 sockets.
 #
 # MIRRORS holds one bare git directory per repository, at MIRRORS/<owner>+<name>/repo
 # (the layout of the project's snapshot tool; a folder of `git clone --mirror` copies
@@ -18,6 +29,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$(mkdir -p "${1:-$here}" && cd "${1:-$here}" && pwd)
 work=${WORK:-$(mktemp -d /tmp/w5500-fw.XXXXXX)}
 jobs=$(nproc)
+variant=${VARIANT:-}
+case "$variant" in
+    "") name=firmware; build=build-W5500_EVB_PICO; make_variant=() ;;
+    chipstack) name=firmware-chipstack; build=build-W5500_EVB_PICO-CHIPSTACK; make_variant=(BOARD_VARIANT=CHIPSTACK) ;;
+    *) echo "unknown VARIANT=$variant (known: chipstack)" >&2; exit 1 ;;
+esac
 
 # commit_of NAME: the commit SOURCES.txt names for a repository (one source of truth).
 commit_of() { awk -v r="$1" '$1 == r { print $2 }' "$here/SOURCES.txt"; }
@@ -57,6 +74,12 @@ make -C mpy-cross -j"$jobs"
 # picotool would be downloaded by the SDK's cmake: PICO_NO_PICOTOOL=1 (the .bin is all the
 # emulator needs). CMAKE_ARGS goes through the environment: given on make's command line
 # it replaces the port Makefile's own -DMICROPY_BOARD and a plain Pico firmware results.
-env CMAKE_ARGS=-DPICO_NO_PICOTOOL=1 make -C ports/rp2 BOARD=W5500_EVB_PICO -j"$jobs"
-cp ports/rp2/build-W5500_EVB_PICO/firmware.bin ports/rp2/build-W5500_EVB_PICO/firmware.elf "$out/"
-sha256sum "$out/firmware.bin"
+if [ "$variant" = chipstack ]; then
+    # Included by ports/rp2/CMakeLists.txt right after the board's mpconfigboard.cmake.
+    printf '%s\n' '# wiznet_net board suite: W5500_EVB_PICO without lwIP (the chip'"'"'s own sockets).' \
+        'set(MICROPY_PY_LWIP 0)' > ports/rp2/boards/W5500_EVB_PICO/mpconfigvariant_CHIPSTACK.cmake
+fi
+env CMAKE_ARGS=-DPICO_NO_PICOTOOL=1 make -C ports/rp2 BOARD=W5500_EVB_PICO "${make_variant[@]}" -j"$jobs"
+cp "ports/rp2/$build/firmware.bin" "$out/$name.bin"
+cp "ports/rp2/$build/firmware.elf" "$out/$name.elf"
+sha256sum "$out/$name.bin"

@@ -4,6 +4,7 @@
 //
 //   node board/sim/board.mjs [--tap NAME] [--ctl PATH] [--cable in|out] [--realtime]
 //        [--fs-image FILE] [--tcp PORT] [--firmware FILE] [--bootrom FILE] [--eth-log]
+//        [--chip-sockets]
 //
 // The board's USB serial port is this process's stdin and stdout, byte for byte (the
 // REPL; the harness speaks the raw REPL over it). Notes go to stderr, each line starting
@@ -16,6 +17,12 @@
 //   save-fs FILE            write the littlefs region of flash to FILE
 //   quit                    end the emulator
 // A path, not a port: it is reachable from outside the network namespace the board is in.
+//
+// --chip-sockets: the W5500's socket mode (TCP on the chip, for firmware built without
+// lwIP: firmware-chipstack.bin) - each chip socket is carried by a host TCP socket of
+// this process, bound to the chip's address (SIPR), so that address must exist in the
+// namespace (the harness adds it). UDP sockets (the driver's DHCP and DNS clients) and
+// the chip's ARP are frames through --tap, as MACRAW's are.
 //
 // Pins follow the board definition (micropython ports/rp2/boards/W5500_EVB_PICO/
 // mpconfigboard.h): SPI0 SCK 18, MOSI 19, MISO 16; CS 17, RST 20, INTN 21.
@@ -34,7 +41,8 @@ export const FS_OFFSET = 0x200000 - 1408 * 1024, FS_BYTES = 1408 * 1024;
 
 function parse(argv) {
   const o = { firmware: here('../firmware/firmware.bin'), bootrom: here('../firmware/bootrom-b1.bin'),
-    cable: true, realtime: false, tap: null, ctl: null, fsImage: null, tcp: 0, ethLog: false };
+    cable: true, realtime: false, tap: null, ctl: null, fsImage: null, tcp: 0, ethLog: false,
+    chipSockets: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i], v = () => { if (i + 1 >= argv.length) die(`${a} needs a value`); return argv[++i]; };
     if (a === '--firmware') o.firmware = v();
@@ -45,6 +53,7 @@ function parse(argv) {
     else if (a === '--tcp') o.tcp = Number(v());
     else if (a === '--realtime') o.realtime = true;
     else if (a === '--eth-log') o.ethLog = true;
+    else if (a === '--chip-sockets') o.chipSockets = true;
     else if (a === '--cable') { const c = v(); if (c !== 'in' && c !== 'out') die('--cable in|out'); o.cable = c === 'in'; }
     else die(`unknown argument ${a}`);
   }
@@ -68,6 +77,9 @@ const eth = (dir, f) => `${dir} ${Buffer.from(f.subarray(6, 12)).toString('hex')
   `type ${Buffer.from(f.subarray(12, 14)).toString('hex')} len ${f.length} at ${board.ms.toFixed(1)} ms`;
 const chip = new W5500({
   cable: opts.cable,
+  hostNet: opts.chipSockets ? net : null,
+  udpFrames: opts.chipSockets,
+  log: opts.chipSockets ? note : null,
   onInt: (level) => board.setInput(PIN_INTN, level),
   onFrame: (f) => {
     if (opts.ethLog) note(eth('tx', f));
@@ -141,7 +153,8 @@ function control(line) {
   if (cmd === 'status') {
     const s0 = chip.sock[0];
     return { ...state(), w5500: chip.stats, rp2040: board.stats,
-      socket0: { sr: s0.r[3], ir: s0.r[2], rxPending: chip.rxUsed(0), intn: chip.intLevel ? 'high' : 'low' } };
+      socket0: { sr: s0.r[3], ir: s0.r[2], rxPending: chip.rxUsed(0), intn: chip.intLevel ? 'high' : 'low' },
+      sockets: chip.sock.map((s) => ({ mr: s.r[0], sr: s.r[3], ir: s.r[2] })) };
   }
   if (cmd === 'save-fs' && rest.length === 1) {
     fs.writeFileSync(rest[0], board.readFlash(FS_OFFSET, FS_BYTES));

@@ -68,11 +68,13 @@ print("RESULT", {{"ifconfig": eth.ifconfig(), "status": eth.status()}})
 
 class BoardCase(unittest.TestCase):
     """A test class with its own board. Class attributes: `variant` ("py" or "mpy": the
-    library's files on the board), `cable` (plugged at power-on), `dhcp` (run dnsmasq)."""
+    library's files on the board), `cable` (plugged at power-on), `dhcp` (run dnsmasq),
+    `firmware` (None: firmware.bin; harness.FIRMWARE_CHIPSTACK: the WIZNET5K without lwIP)."""
 
     variant = "py"
     cable = True
     dhcp = True
+    firmware = None
 
     @classmethod
     def setUpClass(cls):
@@ -80,7 +82,7 @@ class BoardCase(unittest.TestCase):
         cls.dhcp_server = Dhcp() if cls.dhcp else None
         cls.board = None
         try:
-            cls.board = Board(cable=cls.cable, fs=cls.fs, name=cls.__name__)
+            cls.board = Board(cable=cls.cable, fs=cls.fs, name=cls.__name__, firmware=cls.firmware)
             cls.board.raw(timeout=30)
         except BaseException:
             cls.tearDownClass()
