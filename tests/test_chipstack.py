@@ -214,3 +214,30 @@ class AsyncClientOnChipStack(Base):
         self.assertIn("lwIP", str(e))
         self.assertIn("ReconnectingTCPClient", str(e))
         self.assertEqual(len(ChipStackSocket.made), 1)  # the probe, closed again
+
+
+class HostNamesOnChipStack(Base):
+    # A lookup nobody answers never returns there, not even to Ctrl-C (ioLibrary DNS_run,
+    # board scenario 10): one DNS server down would stop the device for good.
+    def test_a_client_given_a_name_is_refused_at_construction(self):
+        e = raises(RuntimeError, ReconnectingTCPClient, "server.example", self.peer.port, self.handler)
+        self.assertIn("'server.example' is a name", str(e))
+        self.assertIn("IP address", str(e))
+        self.assertEqual(len(ChipStackSocket.made), 1)  # the probe, closed again
+
+    def test_an_address_asks_nothing_and_connects(self):
+        c = self.connect()
+        self.assertTrue(c.connected)
+        self.assertEqual(len(ChipStackSocket.made), 1)  # the connection's socket only
+
+    def test_sync_time_given_a_name_is_refused_before_any_lookup(self):
+        import wiznet_net.ntp as ntp_module
+
+        real = ntp_module.socket
+        ntp_module.socket = FakeSocketModule()
+        try:
+            e = raises(RuntimeError, ntp_module.sync_time, "pool.example", set_rtc=lambda t: None)
+        finally:
+            ntp_module.socket = real
+        self.assertIn("never returns", str(e))
+        self.assertEqual(len(ChipStackSocket.made), 1)

@@ -119,6 +119,8 @@ class Sync(unittest.TestCase):
             SOCK_DGRAM = socket.SOCK_DGRAM
             AF_INET = socket.AF_INET
 
+            socket = staticmethod(socket.socket)  # (asked whether this is the chip stack: no)
+
             def getaddrinfo(self, *args):
                 raise OSError(-2)
 

@@ -69,6 +69,40 @@ def package_attr(package, name):
     raise AttributeError("module '%s' has no attribute '%s'" % (package, name))
 
 
+def chip_stack(socket):
+    """Whether this firmware's WIZNET5K runs TCP on the chip (no lwIP): there setblocking()
+    raises ENOTCONN before connect - no NIC is bound yet (modsocket.c socket_settimeout) -
+    and nowhere else. False when no socket is free to ask (the attempts will say so)."""
+    try:
+        s = socket.socket()
+    except OSError:
+        return False
+    try:
+        s.setblocking(False)
+    except OSError as e:
+        return bool(e.args) and e.args[0] == 107  # ENOTCONN
+    finally:
+        s.close()
+    return False
+
+
+def host_name_args(what, host, socket):
+    """A host name (not an IPv4 address) is refused on chip-stack firmware: there a
+    lookup nobody answers never returns, not even to Ctrl-C - the vendored ioLibrary's
+    DNS_run() counts its timeout in seconds only DNS_time_handler() advances, which
+    nothing in MicroPython calls, and its wait loop never lets the VM run (Internet/DNS/
+    dns.c; board scenario 10). One DNS server down would stop the device for good."""
+    parts = host.split(".")
+    if len(parts) == 4 and all(p.isdigit() for p in parts):
+        return
+    if chip_stack(socket):
+        raise RuntimeError(
+            "%s: %r is a name, and on this firmware (WIZNET5K without lwIP) a DNS lookup nobody "
+            "answers never returns, not even to Ctrl-C: give an IP address, or use lwIP "
+            "firmware (every rp2 WIZnet firmware)" % (what, host)
+        )
+
+
 def aio_args(asyncio, socket, options):
     """What only the asyncio client asks for: no TLS yet, MicroPython's asyncio (it parks
     tasks on that asyncio's I/O queue; CPython's would fail later, in connect), and
@@ -80,24 +114,14 @@ def aio_args(asyncio, socket, options):
             "AsyncReconnectingTCPClient needs MicroPython's asyncio, not this Python's: run it on "
             "MicroPython (on a PC: make run SCRIPT=...), or use ReconnectingTCPClient"
         )
-    # On chip-stack firmware (WIZNET5K without lwIP) setblocking() raises ENOTCONN before
-    # connect - no NIC is bound yet (modsocket.c socket_settimeout) - and EINVAL after
+    # On chip-stack firmware setblocking() raises ENOTCONN before connect and EINVAL after
     # (network_wiznet5k.c): every attempt would fail as "closed in connect".
-    try:
-        s = socket.socket()
-    except OSError:  # no socket free right now: the attempts will say so
-        return
-    try:
-        s.setblocking(False)
-    except OSError as e:
-        if e.args and e.args[0] == 107:  # ENOTCONN
-            raise RuntimeError(
-                "AsyncReconnectingTCPClient needs firmware whose sockets are lwIP's (every rp2 "
-                "WIZnet firmware): this one's WIZNET5K runs TCP on the chip, whose sockets cannot "
-                "be non-blocking - use ReconnectingTCPClient"
-            )
-    finally:
-        s.close()
+    if chip_stack(socket):
+        raise RuntimeError(
+            "AsyncReconnectingTCPClient needs firmware whose sockets are lwIP's (every rp2 "
+            "WIZnet firmware): this one's WIZNET5K runs TCP on the chip, whose sockets cannot "
+            "be non-blocking - use ReconnectingTCPClient"
+        )
 
 
 def client_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf, outbox, tls):
@@ -192,9 +216,10 @@ def chip_stack_server(name):
     )
 
 
-def ntp_args(host, port, timeout_ms, tries):
+def ntp_args(host, port, timeout_ms, tries, socket):
     if not isinstance(host, str) or not host:
         raise TypeError("host: expected a time server's name or address, got %r" % (host,))
+    host_name_args("host", host, socket)
     check_int("port", port, 1, 65535)
     check_ms("timeout_ms", timeout_ms, 1)
     check_int("tries", tries, 1, 100)

@@ -76,6 +76,7 @@ class ReconnectingTCPClient(Session):
 
     def __init__(self, host, port, handler, *args, **options):
         super().__init__(host, port, handler, *args, **options)
+        call_cold("_checks", "host_name_args", "host", host, socket)  # names on the chip stack
         self._poller = select.poll()
         self._wait = getattr(self._poller, "ipoll", self._poller.poll)  # ipoll allocates nothing
         self._readinto = self._write = None

@@ -27,7 +27,7 @@ def sync_time(host="pool.ntp.org", port=123, timeout_ms=5000, tries=3, set_rtc=N
     another kind from the socket's error. ``set_rtc(datetime_tuple)`` replaces
     ``machine.RTC().datetime`` (tests, or a port without machine.RTC).
     """
-    call_cold("_checks", "ntp_args", host, port, timeout_ms, tries)
+    call_cold("_checks", "ntp_args", host, port, timeout_ms, tries, socket)
     clock = clock or _clock
     where = "%s:%d" % (host, port)
     try:

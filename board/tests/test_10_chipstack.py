@@ -358,7 +358,7 @@ print("RESULT", R)
         self.assertEqual(r["beat_kind"], ("reset", "send"))
         self.assertLess(r["beat_seen_after_ms"], 3000)
 
-    def test_05_asyncio_client_and_servers_are_refused(self):
+    def test_05_asyncio_client_servers_and_host_names_are_refused(self):
         code = """
 R = {}
 from wiznet_net.aio import AsyncReconnectingTCPClient
@@ -375,6 +375,15 @@ try:
     R["server"] = None
 except RuntimeError as e:
     R["server"] = str(e)
+from wiznet_net import ReconnectingTCPClient, sync_time
+for what, make in (("name", lambda: ReconnectingTCPClient("board-test.invalid", %(port)d, H())),
+                   ("ntp", lambda: sync_time("board-test.invalid"))):
+    try:
+        make()
+        R[what] = None
+    except RuntimeError as e:
+        R[what] = str(e)
+c = ReconnectingTCPClient("%(host)s", %(port)d, H())  # an address: no question asked
 import socket
 s = socket.socket()
 s.connect(("%(host)s", %(port)d))  # nothing leaked: a chip socket is still free
@@ -387,6 +396,10 @@ print("RESULT", R)
         self.assertIn("ReconnectingTCPClient", r["aio"])
         self.assertIsNotNone(r["server"])
         self.assertIn("lwIP", r["server"])
+        # a host name, before any lookup: one nobody answers never returns here (test_10)
+        for what in ("name", "ntp"):
+            self.assertIsNotNone(r[what], what)
+            self.assertIn("never returns", r[what])
 
     def test_06_out_of_chip_sockets_is_emfile_no_memory_and_retried(self):
         code = """
