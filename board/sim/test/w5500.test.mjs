@@ -9,19 +9,8 @@ import {
   Sn_RX_RSR, Sn_RX_RD, Sn_IMR, Sn_MR_MACRAW, Sn_MR_MFEN, Sn_MR_MIP6B, CR_OPEN, CR_CLOSE, CR_SEND,
   CR_RECV, IR_SENDOK, IR_RECV, SOCK_MACRAW, SOCK_CLOSED,
 } from '../w5500.mjs';
+import { frame, write, read, read16, write16 } from './spi.mjs';
 
-// One SPI frame: chip select low, header, data, chip select high. Returns the data-phase MISO.
-function frame(chip, addr, ctrl, data) {
-  chip.select();
-  chip.transfer(addr >> 8); chip.transfer(addr & 0xff); chip.transfer(ctrl);
-  const out = data.map((b) => chip.transfer(b));
-  chip.deselect();
-  return out;
-}
-const write = (chip, bsb, addr, bytes) => frame(chip, addr, (bsb << 3) | RWB_WRITE, [...bytes]);
-const read = (chip, bsb, addr, n) => frame(chip, addr, bsb << 3, new Array(n).fill(0));
-const read16 = (chip, bsb, addr) => { const [h, l] = read(chip, bsb, addr, 2); return (h << 8) | l; };
-const write16 = (chip, bsb, addr, v) => write(chip, bsb, addr, [v >> 8, v & 0xff]);
 const MAC = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
 
 // The lwIP driver's bring-up: 16 KiB buffers on socket 0 (network_wiznet5k.c

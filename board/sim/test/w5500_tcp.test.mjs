@@ -14,20 +14,8 @@ import {
   IR_CON, IR_DISCON, IR_RECV, IR_TIMEOUT, IR_SENDOK, SOCK_CLOSED, SOCK_INIT, SOCK_LISTEN,
   SOCK_SYNSENT, SOCK_ESTABLISHED, SOCK_CLOSE_WAIT, SOCK_LAST_ACK, SOCK_FIN_WAIT,
 } from '../w5500.mjs';
+import { frame, write, read, read8, read16, write16, sleep } from './spi.mjs';
 
-function frame(chip, addr, ctrl, data) {
-  chip.select();
-  chip.transfer(addr >> 8); chip.transfer(addr & 0xff); chip.transfer(ctrl);
-  const out = data.map((b) => chip.transfer(b));
-  chip.deselect();
-  return out;
-}
-const write = (chip, bsb, addr, bytes) => frame(chip, addr, (bsb << 3) | RWB_WRITE, [...bytes]);
-const read = (chip, bsb, addr, n) => frame(chip, addr, bsb << 3, new Array(n).fill(0));
-const read8 = (chip, n, reg) => read(chip, bsbReg(n), reg, 1)[0];
-const read16 = (chip, bsb, addr) => { const [h, l] = read(chip, bsb, addr, 2); return (h << 8) | l; };
-const write16 = (chip, bsb, addr, v) => write(chip, bsb, addr, [v >> 8, v & 0xff]);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function until(cond, what, ms = 3000) {
   const end = Date.now() + ms;

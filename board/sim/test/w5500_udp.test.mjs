@@ -10,20 +10,8 @@ import {
   Sn_IR, Sn_SR, Sn_PORT, Sn_DIPR, Sn_DPORT, Sn_TX_WR, Sn_RX_RSR, Sn_RX_RD, Sn_MR_UDP, CR_OPEN,
   CR_SEND, CR_RECV, CR_CLOSE, IR_SENDOK, IR_TIMEOUT, IR_RECV, SOCK_UDP,
 } from '../w5500.mjs';
+import { frame, write, read, read8, read16, write16, sleep } from './spi.mjs';
 
-function frame(chip, addr, ctrl, data) {
-  chip.select();
-  chip.transfer(addr >> 8); chip.transfer(addr & 0xff); chip.transfer(ctrl);
-  const out = data.map((b) => chip.transfer(b));
-  chip.deselect();
-  return out;
-}
-const write = (chip, bsb, addr, bytes) => frame(chip, addr, (bsb << 3) | RWB_WRITE, [...bytes]);
-const read = (chip, bsb, addr, n) => frame(chip, addr, bsb << 3, new Array(n).fill(0));
-const read8 = (chip, n, reg) => read(chip, bsbReg(n), reg, 1)[0];
-const read16 = (chip, bsb, addr) => { const [h, l] = read(chip, bsb, addr, 2); return (h << 8) | l; };
-const write16 = (chip, bsb, addr, v) => write(chip, bsb, addr, [v >> 8, v & 0xff]);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const MAC = [0x02, 0, 0, 0, 0, 0x02], PEER_MAC = [0x02, 0, 0, 0, 0, 0x01];
 
 function sum16(b) {
