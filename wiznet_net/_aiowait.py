@@ -1,14 +1,19 @@
 # Waiting on MicroPython's asyncio I/O queue, for the asyncio client (aio.py) and the
-# asyncio server (aioserver.py): a module of its own, so that neither loads the other.
+# asyncio server (aioserver.py), and the send both make with it: a module of its own, so
+# that neither loads the other.
 # Shipped by package-aio.json only, with them.
 import asyncio
 import io
 import select
 
-from ._compat import const
+from ._common import cut_short, push
+from ._compat import const, ticks_add, ticks_diff
+from .failure import CLOSED, SEND, TIMEOUT, Failure
 
 _STREAM_POLL = const(3)  # MP_STREAM_POLL
 _STREAM_GET_FILENO = const(10)  # MP_STREAM_GET_FILENO
+_ENOTCONN = const(107)
+_ETIMEDOUT = const(110)
 
 
 def _ready(sock, write=False):
@@ -89,6 +94,57 @@ async def wait_ms(aw, ms):
         raise
     finally:
         ringer.cancel()  # (one that has rung: nothing)
+
+
+async def send_whole(conn, s, data, total, timeout_ms):
+    """The asyncio send() of a client (aio.py) or a server's connection (aioserver.py),
+    after its checks: data[:total] on ``s``, each send's bytes contiguous even when
+    several tasks send at once (``conn._send_lock``)."""
+    lock = conn._send_lock
+    sent = 0
+    if not lock.locked():  # nobody is half-way through a message: write at once
+        sent = push(conn, data, 0, total)
+        if sent == total:
+            return
+    await lock.acquire()
+    try:
+        await send_rest(conn, s, data, sent, total, timeout_ms)
+    finally:
+        lock.release()
+
+
+async def send_rest(conn, s, data, sent, total, timeout_ms):
+    """Write data[sent:total] on ``s``, waiting for room up to ``timeout_ms`` in all,
+    parked on ``conn._room`` (made when first needed; see _Room). Every failure ends only
+    the connection the send belongs to (``s``), never a newer one."""
+    clock = conn._clock
+    deadline = ticks_add(clock.ticks_ms(), timeout_ms)
+    room = conn._room
+    if room is None:
+        room = conn._room = _Room()
+    room.watch(s)
+    waited = False
+    try:
+        while True:
+            if conn._sock is not s:  # that connection ended while we waited
+                raise conn._raise(Failure(CLOSED, SEND, _ENOTCONN, conn._where))
+            was = sent
+            sent = push(conn, data, sent, total)
+            if waited and sent > was:
+                conn._heard_at = clock.ticks_ms()  # the peer made room: alive, whatever the idle timer says
+            if sent == total:
+                return
+            left = ticks_diff(deadline, clock.ticks_ms())
+            if left <= 0:
+                raise conn._raise(conn._drop(Failure(TIMEOUT, SEND, _ETIMEDOUT, conn._where)))
+            await wait_ms(_ready(room, True), left)  # (the deadline is checked above)
+            waited = True
+    except BaseException:  # a failure has dropped s already; a cancel has not
+        if sent and conn._sock is s:
+            cut_short(conn)
+        raise
+    finally:
+        room.done()
 
 
 def _awaitable(result):

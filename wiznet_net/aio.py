@@ -9,15 +9,14 @@ import asyncio
 import select
 import socket
 
-from ._aiowait import _awaitable, _ready, _Room, wait_ms
+from ._aiowait import _awaitable, _ready, _Room, send_rest, send_whole, wait_ms
 from ._common import send_size
-from ._compat import call_cold, const, stream_reader, stream_writer, ticks_add, ticks_diff
-from .failure import CLOSED, CONNECT, DNS, SEND, TIMEOUT, Failure, classify, errno_of
+from ._compat import call_cold, const, stream_reader, stream_writer
+from .failure import CONNECT, DNS, TIMEOUT, Failure, classify, errno_of
 from .session import Session
 
 _EAGAIN = const(11)
 _EINPROGRESS = const(115)
-_ENOTCONN = const(107)
 _ETIMEDOUT = const(110)
 _STEP_MS = const(1000)  # the longest wait before the timers are looked at again
 _NO_TIMER = const(-2)
@@ -99,46 +98,7 @@ class AsyncReconnectingTCPClient(Session):
         if s is None:
             self._not_connected(data, total)
             return
-        lock = self._send_lock
-        sent = 0
-        if not lock.locked():  # nobody is half-way through a message: write at once
-            sent = self._push(data, 0, total)
-            if sent == total:
-                return
-        await lock.acquire()
-        try:
-            await self._send_rest(s, data, sent, total)
-        finally:
-            lock.release()
-
-    async def _send_rest(self, s, data, sent, total):
-        # Wait for room, up to send_timeout_ms in all. Every failure ends only the
-        # connection this send belongs to (s), never a newer one.
-        deadline = ticks_add(self._clock.ticks_ms(), self.send_timeout_ms)
-        room = self._room
-        room.watch(s)
-        waited = False
-        try:
-            while True:
-                if self._sock is not s:  # that connection ended while we waited
-                    raise self._raise(Failure(CLOSED, SEND, _ENOTCONN, self._where))
-                was = sent
-                sent = self._push(data, sent, total)
-                if waited and sent > was:
-                    self._heard()  # the peer made room: alive, whatever the idle timeout says
-                if sent == total:
-                    return
-                left = ticks_diff(deadline, self._clock.ticks_ms())
-                if left <= 0:
-                    raise self._raise(self._drop(Failure(TIMEOUT, SEND, _ETIMEDOUT, self._where)))
-                await wait_ms(_ready(room, True), left)  # (the deadline is checked above)
-                waited = True
-        except BaseException:  # a failure has dropped s already; a cancel has not
-            if sent and self._sock is s:
-                self._cut_short()
-            raise
-        finally:
-            room.done()
+        await send_whole(self, s, data, total, self.send_timeout_ms)
 
     # -- disconnected -----------------------------------------------------------------
 
@@ -194,9 +154,9 @@ class AsyncReconnectingTCPClient(Session):
             while outbox and self._sock is s:
                 first, rest = self._queued()  # (a cancel here ends run(), and closes s)
                 try:
-                    await self._send_rest(s, first, 0, len(first))
+                    await send_rest(self, s, first, 0, len(first), self.send_timeout_ms)
                     if rest:
-                        await self._send_rest(s, rest, 0, len(rest))
+                        await send_rest(self, s, rest, 0, len(rest), self.send_timeout_ms)
                 except Failure:
                     self._flush_failed(len(first) + (len(rest) if rest else 0))
         finally:

@@ -6,14 +6,13 @@
 # by package-aio.json only: a blocking program never loads asyncio for it.
 import asyncio
 
-from ._aiowait import _awaitable, _ready, _Room, wait_ms
-from ._common import cut_short, drain, push, send_size
-from ._compat import const, ticks_add, ticks_diff
-from .failure import CLOSED, SEND, TIMEOUT, Failure
+from ._aiowait import _awaitable, _ready, send_whole, wait_ms
+from ._common import drain, send_size
+from ._compat import const
+from .failure import CLOSED, SEND, Failure
 from .serving import Connection, Serving
 
 _ENOTCONN = const(107)
-_ETIMEDOUT = const(110)
 _STEP_MS = const(1000)  # the longest wait before the timers are looked at again
 
 
@@ -23,7 +22,7 @@ class AsyncConnection(Connection):
 
     def __init__(self, server, sock, peer, buf):
         super().__init__(server, sock, peer, buf)
-        self._lock = asyncio.Lock()  # each send()'s bytes go out contiguous
+        self._send_lock = asyncio.Lock()  # each send()'s bytes go out contiguous
         self._room = None  # what a send waiting for room parks on, made when first needed
         self._task = None
         self._running = False  # the task has started (a task cancelled before it ran
@@ -38,17 +37,7 @@ class AsyncConnection(Connection):
         s = self._sock
         if s is None:
             raise Failure(CLOSED, SEND, _ENOTCONN, self._where)
-        lock = self._lock
-        sent = 0
-        if not lock.locked():  # nobody is half-way through a message: write at once
-            sent = push(self, data, 0, total)
-            if sent == total:
-                return
-        await lock.acquire()
-        try:
-            await self.server._send_rest(self, s, data, sent, total)
-        finally:
-            lock.release()
+        await send_whole(self, s, data, total, self.server.send_timeout_ms)
 
 
 class AsyncTCPServer(Serving):
@@ -194,36 +183,6 @@ class AsyncTCPServer(Serving):
             for c in self._slots:
                 if c is not None:
                     Serving._free(self, c)
-
-    # -- sending --------------------------------------------------------------------------
-
-    async def _send_rest(self, conn, s, data, sent, total):
-        # Wait for room, up to send_timeout_ms in all, parked on a _Room of this
-        # connection's (see _aiowait.py). Every failure ends only the connection the send
-        # belongs to (s), never a newer one.
-        clock = self._clock
-        deadline = ticks_add(clock.ticks_ms(), self.send_timeout_ms)
-        room = conn._room
-        if room is None:
-            room = conn._room = _Room()
-        room.watch(s)
-        try:
-            while True:
-                if conn._sock is not s:  # that connection ended while we waited
-                    raise conn._raise(Failure(CLOSED, SEND, _ENOTCONN, conn._where))
-                sent = push(conn, data, sent, total)  # (progress is life: push() notes it)
-                if sent == total:
-                    return
-                left = ticks_diff(deadline, clock.ticks_ms())
-                if left <= 0:
-                    raise conn._raise(self._drop(conn, Failure(TIMEOUT, SEND, _ETIMEDOUT, conn._where)))
-                await wait_ms(_ready(room, True), left)  # (the deadline is checked above)
-        except BaseException:  # a failure has dropped s already; a cancel has not
-            if sent and conn._sock is s:
-                cut_short(conn)
-            raise
-        finally:
-            room.done()
 
     # -- what the transport does for serving.py ---------------------------------------------
 
