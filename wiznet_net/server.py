@@ -6,15 +6,14 @@
 # poller for the listener and every connection.
 import select
 
+from ._common import cut_short, drain, push
 from ._compat import call_cold, const, ticks_add, ticks_diff
 from .failure import SEND, TIMEOUT, Failure
-from ._common import cut_short, drain, push
 from .serving import Serving, poller
 
 _ETIMEDOUT = const(110)
 _RUN_STEP_MS = const(1000)  # run() wakes at least this often
 _DRAIN = const(4)  # reads in a row from one connection while each fills the buffer
-
 
 
 class TCPServer(Serving):
@@ -155,7 +154,7 @@ class TCPServer(Serving):
             pass
 
     def _adopt(self, conn):
-        self._poller.register(conn._sock, select.POLLIN)
+        self._watch(conn._sock)
 
     def _close(self, conn, s):
         self._unwatch(s)

@@ -20,7 +20,7 @@ from .failure import ACCEPT, CLOSED, HANDLER, LINK, NO_LINK, RECV, RESET, SEND, 
 _EAGAIN = const(11)
 _ENOTCONN = const(107)
 _ETIMEDOUT = const(110)
-_LONG_AGO = const(1 << 29)  # "no bound" (see _common._since)
+_LONG_AGO = const(1 << 29)  # "no bound" (see _common._since; a _const is not importable)
 _ACCEPTS = const(4)  # connections taken off the listener per wake-up: a storm waits its turn
 # After accept() failed for want of memory or descriptors, the listener is not watched for
 # this long: the connection waiting there would wake every poll() at once, for ever.
@@ -143,7 +143,7 @@ class Connection:
 
     # -- what drain(), push() and call() ask of a client --------------------------------
 
-    def _drop(self, failure, backoff=True):
+    def _drop(self, failure):
         return self.server._drop(self, failure)
 
     def _handler_raised(self, e):
