@@ -124,6 +124,23 @@ def aio_args(asyncio, socket, options):
         )
 
 
+def _hooks(handler, names):
+    """The handler's methods of those names, None for each it lacks; a TypeError for one
+    that is not callable."""
+    hooks = []
+    for name in names:
+        fn = getattr(handler, name, None)
+        if fn is not None and not callable(fn):
+            raise TypeError("handler.%s: expected a method, got %r" % (name, fn))
+        hooks.append(fn)
+    return hooks
+
+
+def _nic(nic):
+    if nic is not None and not callable(getattr(nic, "isconnected", None)):
+        raise TypeError("nic: expected a network interface with isconnected(), got %r" % (nic,))
+
+
 def client_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf, outbox, tls):
     """Check a client's arguments; return the handler's hooks, in the order of HOOKS
     (None for each method the handler lacks)."""
@@ -146,8 +163,7 @@ def client_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf
             check_ms(name, value, 1)
     if max_attempts is not None:
         check_int("max_attempts", max_attempts, 1)
-    if nic is not None and not callable(getattr(nic, "isconnected", None)):
-        raise TypeError("nic: expected a network interface with isconnected(), got %r" % (nic,))
+    _nic(nic)
     if isinstance(rxbuf, int) and not isinstance(rxbuf, bool):
         check_int("rxbuf", rxbuf, 1)
     elif not isinstance(rxbuf, bytearray) or not rxbuf:
@@ -164,13 +180,7 @@ def client_args(host, port, handler, backoff, timeouts, max_attempts, nic, rxbuf
                 "tls: this SSLContext does not verify the server (verify_mode is CERT_NONE): set "
                 "ctx.verify_mode = ssl.CERT_REQUIRED, or pass tls=True for encryption without authentication"
             )
-    hooks = []
-    for name in HOOKS:
-        fn = getattr(handler, name, None)
-        if fn is not None and not callable(fn):
-            raise TypeError("handler.%s: expected a method, got %r" % (name, fn))
-        hooks.append(fn)
-    return hooks
+    return _hooks(handler, HOOKS)
 
 
 SERVER_HOOKS = ("on_connect", "on_data", "on_data_into", "on_disconnect")
@@ -189,17 +199,10 @@ def server_args(port, handler, bind, max_clients, idle_timeout_ms, send_timeout_
     if idle_timeout_ms is not None:
         check_ms("idle_timeout_ms", idle_timeout_ms, 1)
     check_ms("send_timeout_ms", send_timeout_ms, 1)  # None too: a send must be bounded
-    if nic is not None and not callable(getattr(nic, "isconnected", None)):
-        raise TypeError("nic: expected a network interface with isconnected(), got %r" % (nic,))
+    _nic(nic)
     check_int("backlog", backlog, 1, 255)
     check_int("rxbuf", rxbuf, 1)
-    hooks = []
-    for name in SERVER_HOOKS:
-        fn = getattr(handler, name, None)
-        if fn is not None and not callable(fn):
-            raise TypeError("handler.%s: expected a method, got %r" % (name, fn))
-        hooks.append(fn)
-    return hooks
+    return _hooks(handler, SERVER_HOOKS)
 
 
 def chip_stack_server(name):
