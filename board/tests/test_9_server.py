@@ -168,7 +168,11 @@ class Server(BoardCase):
         self.assertEqual(len(storm["served"]), 4)
         self.assertEqual(len(storm["served"]) + len(storm["rejected"]) + len(storm["unanswered"]), STORM)
         self.assertEqual(stats["connects"], 4 + 4 + 4)
-        self.assertEqual(stats["rejected"], len(storm["rejected"]))  # what the PC saw, the board counted
+        # Every connection the board turned away, the PC saw closed at once; the PC may see
+        # more: one lwIP completed while the listener's accept queue (backlog) was full is
+        # reset by lwIP itself and never reaches the board (modlwip.c _lwip_tcp_accept
+        # returns ERR_BUF, lwIP tcp_in.c tcp_process then calls tcp_abort).
+        self.assertTrue(0 < stats["rejected"] <= len(storm["rejected"]), (stats["rejected"], len(storm["rejected"])))
         self.assertEqual((first["clients"], first["timeouts"]), (0, 0))
         self.assertEqual((second["timeouts"], second["clients"], second["stats"]["connects"]), (1, 0, 1))
         self.assertTrue(at4 is not None)
